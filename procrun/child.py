@@ -1,0 +1,42 @@
+"""The child side of the launcher: rebuild the parent's main module from definitions only.
+
+Under spawn and forkserver, ``multiprocessing`` initialises each child's main module with
+``runpy.run_module(procrun._mp_main, run_name="__mp_main__")`` (the parent's preparation data
+names that module). ``procrun._mp_main`` calls :func:`replay` with its own globals, which runpy
+keeps as the ``__globals__`` of every function defined there; runpy then hands a *copy* to
+``multiprocessing``. So this namespace, not ``sys.modules['__main__'].__dict__``, is the one the
+copied globals must go into (``state.main_globals``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from procrun import hooks, state
+from procrun.target import ENV_MAIN, decode
+
+
+def replay(namespace: dict[str, Any]) -> None:
+    """Run the parent's program in ``namespace`` as ``__mp_main__``: definitions only."""
+    encoded = os.environ.get(ENV_MAIN)
+    if not encoded:
+        raise RuntimeError(
+            f"procrun: {ENV_MAIN} is not set, so this child cannot find its parent's script"
+        )
+    target = decode(encoded)
+    code, split = target.compile()
+    namespace.update(target.module_attrs)
+    namespace["__name__"] = "__mp_main__"
+    namespace["__doc__"] = None  # the script's own docstring, if any, replaces it
+    state.target, state.split, state.main_globals = target, split, namespace
+    hooks.install_in_child()
+    argv0 = sys.argv[0] if sys.argv else None
+    if sys.argv:
+        sys.argv[0] = target.filename
+    try:
+        exec(code, namespace)
+    finally:
+        if argv0 is not None:
+            sys.argv[0] = argv0

@@ -1,0 +1,126 @@
+"""The heavy half of the command line (typer + rich): help and the commands.
+
+``procrun SCRIPT`` never comes here (see :mod:`procrun.entry`); this module is imported for
+``--help`` and for commands, so it may be as heavy as it likes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from procrun import __version__
+
+HELP = """Run Python multiprocessing programs safely under every start method.
+
+[bold]procrun SCRIPT [ARGS]...[/bold] runs SCRIPT as [bold]python SCRIPT[/bold] would, but
+spawn-safe: no [cyan]if __name__ == "__main__":[/cyan] guard and no freeze_support() needed.
+In child processes procrun replays the script's definitions (imports, functions, classes,
+constants) and nothing else; every other top-level statement runs once, in the main process.
+Globals that functions use are copied into each child when it starts, as fork would have them.
+
+SCRIPT may be a file (with or without .py), a directory or zip file with __main__.py, or
+[bold]-m MODULE[/bold]. Everything after SCRIPT is passed to the script.
+"""
+
+EPILOG = """[bold]Examples[/bold]
+
+  procrun examples/hello.py
+  procrun --start-method spawn pool.py --workers 4
+  procrun -m mypackage.tool input.csv
+  PROCRUN_START_METHOD=forkserver procrun job.py
+"""
+
+
+class StartMethod(str, Enum):
+    spawn = "spawn"
+    forkserver = "forkserver"
+    fork = "fork"
+
+
+StartMethodOption = Annotated[
+    StartMethod | None,
+    typer.Option(
+        "--start-method",
+        "-s",
+        envvar="PROCRUN_START_METHOD",
+        help="Force this start method for the run (the script's own set_start_method calls "
+        "are then ignored). Default: the script's choice, else Python's.",
+        show_default=False,
+    ),
+]
+
+app = typer.Typer(
+    name="procrun",
+    help=HELP,
+    epilog=EPILOG,
+    add_completion=False,
+    rich_markup_mode="rich",
+    no_args_is_help=False,
+    subcommand_metavar="SCRIPT [ARGS]... | COMMAND [ARGS]...",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    start_method: StartMethodOption = None,
+    module: Annotated[
+        str | None,
+        typer.Option(
+            "-m",
+            metavar="MODULE",
+            help="Run library module MODULE as a script, as python -m does.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Print procrun's version and exit.")
+    ] = False,
+) -> None:
+    if version:
+        typer.echo(f"procrun {__version__}")
+        raise typer.Exit(0)
+    if module is not None:
+        from procrun.launcher import run_module
+
+        raise typer.Exit(run_module(module, list(ctx.args), _value(start_method)))
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Run SCRIPT spawn-safely (the same as [bold]procrun SCRIPT[/bold]).",
+)
+def run(
+    script: Annotated[
+        str,
+        typer.Argument(help="A script file, or a directory or zip file with __main__.py."),
+    ],
+    args: Annotated[
+        list[str] | None, typer.Argument(help="Arguments passed to the script.")
+    ] = None,
+    start_method: StartMethodOption = None,
+) -> None:
+    from procrun.launcher import run_script
+
+    raise typer.Exit(run_script(script, list(args or []), _value(start_method)))
+
+
+def _value(method: StartMethod | None) -> str | None:
+    return None if method is None else method.value
+
+
+def run_cli(args: list[str]) -> int:
+    """Run the typer application on ``args``; its exit status."""
+    try:
+        app(args=args, prog_name="procrun")
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0

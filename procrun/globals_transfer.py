@@ -1,0 +1,312 @@
+"""Copy the parent's globals into each spawned child, as ``fork`` would have them.
+
+At every child start (spawn or forkserver) the process object carries a
+:class:`GlobalsCarrier`. It is pickled inside ``Popen._launch`` while the spawning popen is
+set, so Queues, Locks and Values among the globals are shared exactly as when passed as
+arguments. In the child it is unpickled after the main module has been replayed and before
+the target runs, and installs the globals there.
+
+What travels: (a) names that the script's functions read as globals and that the replay does
+not produce (bound by actions, rebound by ``global``, mutated); (b) functions and classes that
+live in the parent's main namespace but that the replay does not make (pickles name them as
+``__main__.Name``, so the child needs them). Big data that no function reads stays home.
+
+Objects that carry file descriptors or semaphores are not pickled here but handed to the
+process object's own pickler (see ``_GlobalsPickler``): a Queue pickled twice by two picklers
+registers its descriptors twice, which breaks the child start.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sys
+from types import FunctionType
+from typing import Any
+
+from procrun import pickling, state
+
+#: Above this many bytes of copied globals per child, warn once.
+LARGE_TRANSFER = 64 * 1024 * 1024
+
+_travelling: frozenset[str] | None = None
+_warned: set[str] = set()
+#: name -> (value, reason) of globals found unpicklable, not retried while unchanged
+_unpicklable: dict[str, tuple[Any, str]] = {}
+_shared_for_unpickling: list[Any] | None = None
+
+
+class GlobalsCarrier:
+    """Rides on a process object; pickled for a spawned child, carries the globals."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from multiprocessing.context import get_spawning_popen
+
+        if get_spawning_popen() is None or state.main_globals is None:
+            return (_nothing, ())
+        payload, shared, missing = snapshot(state.main_globals)
+        return (install, (payload, shared, missing))
+
+
+CARRIER = GlobalsCarrier()
+
+
+def _nothing() -> None:
+    return None
+
+
+def travelling_names() -> frozenset[str]:
+    """Names the script's functions read as globals that a child does not replay."""
+    global _travelling
+    if _travelling is None:
+        target, split = state.target, state.split
+        if target is None or split is None or target.source is None:
+            _travelling = frozenset()
+        else:
+            read = names_read_by_functions(target.source, target.filename)
+            _travelling = frozenset(read - split.replayed)
+    return _travelling
+
+
+def names_read_by_functions(source: bytes | str, filename: str) -> set[str]:
+    """Global names read inside functions, lambdas and methods (not module-level code)."""
+    import symtable
+
+    if isinstance(source, bytes):
+        from importlib.util import decode_source
+
+        source = decode_source(source)
+    names: set[str] = set()
+
+    def visit(table: symtable.SymbolTable, in_function: bool) -> None:
+        is_comprehension = ".0" in table.get_identifiers()
+        counts = in_function or (table.get_type() == "function" and not is_comprehension)
+        if counts:
+            names.update(
+                s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()
+            )
+        for child in table.get_children():
+            visit(child, counts)
+
+    visit(symtable.symtable(source, filename, "exec"), False)
+    return names
+
+
+def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str]]:
+    """Pickle what travels from ``namespace``: (payload, shared objects, missing names)."""
+    replayed = state.split.replayed if state.split is not None else frozenset()
+    values = {name: namespace[name] for name in travelling_names() if name in namespace}
+    for name, value in list(namespace.items()):
+        if (
+            name not in replayed
+            and name not in values
+            and (type(value) is FunctionType or isinstance(value, type))
+            and getattr(value, "__module__", None) in pickling.MAIN_MODULES
+        ):
+            values[name] = value
+    missing: dict[str, str] = {}
+    for name, (value, reason) in _unpicklable.items():
+        if values.get(name, missing) is value:
+            del values[name]
+            missing[name] = reason
+    shared: list[Any] = []
+    try:
+        payload = _dump(values, shared)
+    except Exception:
+        shared.clear()
+        for name, reason in _find_unpicklable(values).items():
+            missing[name] = reason
+            _unpicklable[name] = (values.pop(name), reason)
+        try:
+            payload = _dump(values, shared)
+        except Exception as error:  # an interaction between items; copy nothing
+            _warn_once("*", f"globals are not copied into child processes: {error}")
+            missing.update(dict.fromkeys(values, str(error)))
+            shared.clear()
+            payload = _dump({}, shared)
+    if len(payload) > LARGE_TRANSFER:
+        _warn_large(values, len(payload))
+    return payload, shared, missing
+
+
+def _find_unpicklable(values: dict[str, Any]) -> dict[str, str]:
+    bad = {}
+    for name, value in values.items():
+        try:
+            _dump({name: value}, [])
+        except Exception as error:
+            kind = type(value)
+            reason = f"{kind.__name__} objects cannot be pickled ({error})"
+            bad[name] = reason
+            if not kind.__module__.startswith(_PROCESS_LOCAL_MODULES):
+                _warn_once(
+                    name,
+                    f"global {name!r} is not copied into child processes: {reason}; "
+                    "a function that reads it there raises NameError",
+                )
+    return bad
+
+
+# Objects of these modules (pools, executors, managers, threads) belong to the process that
+# made them; the parent's own functions often read them, so their absence is not news.
+_PROCESS_LOCAL_MODULES = ("multiprocessing.", "concurrent.futures", "threading", "asyncio")
+
+
+def _warn_large(values: dict[str, Any], total: int) -> None:
+    if "*large*" in _warned:
+        return
+    sizes = sorted(((len(_dump({n: v}, [])), n) for n, v in values.items()), reverse=True)
+    largest = ", ".join(f"{name!r} ({size / 2**20:.0f} MiB)" for size, name in sizes[:3])
+    _warn_once(
+        "*large*",
+        f"{total / 2**20:.0f} MiB of globals are copied into each child process (largest: "
+        f"{largest}); put big data in shared memory or pass a file path instead",
+    )
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        sys.stderr.write(f"procrun: warning: {message}\n")
+        sys.stderr.flush()
+
+
+def _shared_types() -> tuple[type, ...]:
+    """Types whose pickling registers descriptors or semaphores with the spawning popen."""
+    found: list[type] = []
+    modules = sys.modules
+    for module_name, names in (
+        ("multiprocessing.connection", ("Connection",)),
+        ("multiprocessing.queues", ("Queue", "SimpleQueue")),
+        ("multiprocessing.synchronize", ("SemLock", "Condition", "Event", "Barrier")),
+        ("multiprocessing.sharedctypes", ("SynchronizedBase",)),
+        ("multiprocessing.heap", ("BufferWrapper", "Arena")),
+        ("socket", ("socket",)),
+    ):
+        module = modules.get(module_name)
+        if module is not None:
+            found.extend(getattr(module, name) for name in names if hasattr(module, name))
+    return tuple(found)
+
+
+def _dump(values: dict[str, Any], shared: list[Any]) -> bytes:
+    buffer = io.BytesIO()
+    _GlobalsPickler(buffer, shared).dump(values)
+    return buffer.getvalue()
+
+
+def _pickler_base() -> type:
+    from multiprocessing.reduction import ForkingPickler
+
+    return ForkingPickler
+
+
+class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
+    """Pickles globals, handing descriptor-bearing objects to the outer pickler."""
+
+    def __init__(self, file: io.BytesIO, shared: list[Any]) -> None:
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self._shared = shared
+        self._shared_types = _shared_types()
+        ctypes_reducer = None
+        sharedctypes = sys.modules.get("multiprocessing.sharedctypes")
+        if sharedctypes is not None:
+            ctypes_reducer = sharedctypes.reduce_ctype
+        self._ctypes_reducer = ctypes_reducer
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, self._shared_types) or (
+            self._ctypes_reducer is not None
+            and self._extra_reducers.get(type(obj)) is self._ctypes_reducer
+        ):
+            self._shared.append(obj)
+            return (_shared_object, (len(self._shared) - 1,))
+        return pickling.reducer_override(self, obj)
+
+
+def _shared_object(index: int) -> Any:
+    assert _shared_for_unpickling is not None
+    return _shared_for_unpickling[index]
+
+
+def install(payload: bytes, shared: list[Any], missing: dict[str, str]) -> None:
+    """In the child: put the parent's globals into the replayed main namespace."""
+    global _shared_for_unpickling
+    _shared_for_unpickling = shared
+    try:
+        values = pickle.loads(payload)
+    finally:
+        _shared_for_unpickling = None
+    namespace = state.main_globals
+    if namespace is None:
+        namespace = sys.modules["__main__"].__dict__
+    namespace.update(values)
+    main = sys.modules.get("__main__")
+    if main is not None and main.__dict__ is not namespace:
+        main.__dict__.update(values)
+    if missing:
+        state.missing_globals.update(missing)
+        _annotate_name_errors()
+
+
+def annotate(error: BaseException) -> BaseException:
+    """Add a note to a NameError for a global that could not be copied into this child."""
+    name = getattr(error, "name", None)
+    if not isinstance(error, NameError) or name not in state.missing_globals:
+        return error
+    note = (
+        f"procrun: the global {name!r} was not copied into this child process: "
+        f"{state.missing_globals[name]}"
+    )
+    if note in getattr(error, "__notes__", ()):
+        return error
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # Python 3.10 has no notes
+        error.args = (f"{error.args[0] if error.args else ''}\n{note}",)
+    return error
+
+
+_annotating = False
+
+
+def _annotate_name_errors() -> None:
+    """Make NameErrors raised by targets, Pool tasks and executor tasks carry the note."""
+    global _annotating
+    if _annotating:
+        return
+    _annotating = True
+    from multiprocessing import process
+
+    bootstrap = process.BaseProcess._bootstrap
+
+    def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> Any:
+        run = self.run
+
+        def run_with_notes() -> None:
+            try:
+                run()
+            except NameError as error:
+                raise annotate(error)
+
+        self.run = run_with_notes
+        return bootstrap(self, *args, **kwargs)
+
+    process.BaseProcess._bootstrap = _bootstrap  # type: ignore[method-assign]
+    for module_name, attribute in (
+        ("multiprocessing.pool", "ExceptionWithTraceback"),
+        ("concurrent.futures.process", "_ExceptionWithTraceback"),
+    ):
+        module = sys.modules.get(module_name)
+        if module is not None:
+            wrapped = getattr(module, attribute)
+            setattr(module, attribute, _annotating_wrapper(wrapped))
+
+
+def _annotating_wrapper(wrapped: Any) -> Any:
+    def wrapper(exc: BaseException, tb: Any) -> Any:
+        return wrapped(annotate(exc), tb)
+
+    return wrapper

@@ -1,0 +1,597 @@
+"""Split a module's top level into definitions and actions, and guard the actions.
+
+A *definition* (imports, ``def``, ``class``, inert assignments, process set-up calls) is
+replayed in every child process; an *action* (everything else) runs once, in the parent.
+Each maximal run of actions is wrapped in ``if __name__ == "__main__":`` so that one code
+object serves both: the parent executes it as ``__main__`` (everything, in order), a
+child as ``__mp_main__`` (definitions only).
+
+This module is the one classification that the launcher, the freezer and ``procrun fix``
+share. It uses only the standard library: children import it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import CodeType
+
+#: Calls whose result is a definition when their arguments are inert (qualified names).
+DEFINITION_FACTORIES = frozenset(
+    {
+        "collections.namedtuple",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "collections.deque",
+        "collections.Counter",
+        "collections.ChainMap",
+        "typing.NamedTuple",
+        "typing.TypeVar",
+        "typing.NewType",
+        "typing.TypedDict",
+        "typing.ParamSpec",
+        "typing.TypeVarTuple",
+        "typing.cast",
+        "typing_extensions.NamedTuple",
+        "typing_extensions.TypeVar",
+        "typing_extensions.NewType",
+        "typing_extensions.TypedDict",
+        "typing_extensions.ParamSpec",
+        "enum.Enum",
+        "enum.IntEnum",
+        "enum.Flag",
+        "enum.IntFlag",
+        "enum.StrEnum",
+        "enum.auto",
+        "dataclasses.make_dataclass",
+        "dataclasses.field",
+        "re.compile",
+        "struct.Struct",
+        "logging.getLogger",
+        "functools.partial",
+        "operator.itemgetter",
+        "operator.attrgetter",
+        "operator.methodcaller",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PosixPath",
+        "pathlib.PurePosixPath",
+        "pathlib.WindowsPath",
+        "pathlib.PureWindowsPath",
+        "os.path.join",
+        "os.path.dirname",
+        "os.path.basename",
+        "os.path.abspath",
+        "os.path.realpath",
+        "os.path.normpath",
+        "os.path.expanduser",
+        "os.path.expandvars",
+        "os.path.splitext",
+        "os.path.split",
+        "os.getenv",
+        "os.environ.get",
+        "os.fspath",
+        "os.cpu_count",
+        "multiprocessing.cpu_count",
+        "decimal.Decimal",
+        "fractions.Fraction",
+        "datetime.date",
+        "datetime.datetime",
+        "datetime.time",
+        "datetime.timedelta",
+        "datetime.timezone",
+        "string.Template",
+        "textwrap.dedent",
+        "types.SimpleNamespace",
+        "types.MappingProxyType",
+        "sys.intern",
+        "threading.local",
+        "threading.Lock",
+        "threading.RLock",
+    }
+)
+
+#: Builtins that build values from their arguments and have no side effect.
+BUILTIN_FACTORIES = frozenset(
+    {
+        "int", "float", "complex", "str", "bytes", "bytearray", "bool", "tuple", "list",
+        "dict", "set", "frozenset", "range", "slice", "object", "len", "min", "max", "sum",
+        "abs", "round", "sorted", "reversed", "enumerate", "zip", "chr", "ord", "hex", "oct",
+        "bin", "repr", "format", "divmod", "pow", "any", "all", "isinstance", "issubclass",
+        "property", "staticmethod", "classmethod", "frozenset",
+    }
+)  # fmt: skip
+
+#: Calls a fresh child needs to repeat to be set up as a forked one would be.
+PROCESS_SETUP_CALLS = frozenset(
+    {
+        "logging.basicConfig",
+        "logging.captureWarnings",
+        "logging.disable",
+        "logging.config.dictConfig",
+        "logging.config.fileConfig",
+        "warnings.filterwarnings",
+        "warnings.simplefilter",
+        "warnings.resetwarnings",
+        "sys.setrecursionlimit",
+        "sys.setswitchinterval",
+        "faulthandler.enable",
+        "locale.setlocale",
+        "socket.setdefaulttimeout",
+        "matplotlib.use",
+        "matplotlib.rcParams.update",
+        "numpy.set_printoptions",
+        "numpy.seterr",
+        "decimal.getcontext",
+    }
+)
+
+#: Context managers whose ``with`` block is a definition when its body is.
+INERT_CONTEXTS = frozenset({"contextlib.suppress", "warnings.catch_warnings"})
+
+#: Method names taken to mutate the object they are called on.
+MUTATING_METHODS = frozenset(
+    {
+        "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update",
+        "setdefault", "add", "discard", "sort", "reverse", "appendleft", "extendleft",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+        "rotate", "register", "write", "writelines", "seek", "truncate",
+    }
+)  # fmt: skip
+
+_MARKER = re.compile(rb"#\s*procrun:\s*(replay|once)\b")
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass
+class Split:
+    """The classification of one module: which top-level statements are definitions."""
+
+    tree: ast.Module
+    is_definition: list[bool]
+    #: names bound by definitions (children produce them by replay)
+    defined: set[str] = field(default_factory=set)
+    #: names bound or mutated by actions (children get them only by copy)
+    touched_by_actions: set[str] = field(default_factory=set)
+
+    @cached_property
+    def replayed(self) -> frozenset[str]:
+        """Names whose value a child gets by replaying definitions, as the parent has it."""
+        changed = self.touched_by_actions | _globals_changed_by_functions(self.tree)
+        return frozenset(self.defined - changed)
+
+    def guarded(self) -> ast.Module:
+        """The module with each maximal run of actions inside ``if __name__ == "__main__":``."""
+        body: list[ast.stmt] = []
+        run: list[ast.stmt] = []
+        for stmt, definition in zip(self.tree.body, self.is_definition):
+            if definition:
+                if run:
+                    body.append(_main_guard(run))
+                    run = []
+                body.append(stmt)
+            else:
+                run.append(stmt)
+        if run:
+            body.append(_main_guard(run))
+        return ast.Module(body=body, type_ignores=self.tree.type_ignores)
+
+
+def split_module(tree: ast.Module, source: bytes | str = b"") -> Split:
+    """Classify each top-level statement of ``tree`` (``source`` is read for markers)."""
+    return _Classifier(tree, source).run()
+
+
+def compile_guarded(source: bytes | str, filename: str) -> tuple[CodeType, Split]:
+    """Parse, split and compile ``source``; code objects carry ``filename`` and its lines.
+
+    Raises ``SyntaxError`` as ``compile`` would for the original source.
+    """
+    tree = ast.parse(source, filename)
+    split = split_module(tree, source)
+    try:
+        code = compile(split.guarded(), filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        _fill_source_line(error, source)
+        raise
+    return code, split
+
+
+def _fill_source_line(error: SyntaxError, source: bytes | str) -> None:
+    # Errors found while compiling an AST (not while parsing) lack the source line, which
+    # python's own report shows with a caret.
+    if error.text is not None or not error.lineno:
+        return
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    lines = text.splitlines(keepends=True)
+    if 0 < error.lineno <= len(lines):
+        error.text = lines[error.lineno - 1]
+
+
+def _main_guard(body: list[ast.stmt]) -> ast.If:
+    test = ast.Compare(
+        left=ast.Name(id="__name__", ctx=ast.Load()),
+        ops=[ast.Eq()],
+        comparators=[ast.Constant(value="__main__")],
+    )
+    guard = ast.If(test=test, body=body, orelse=[])
+    ast.copy_location(guard, body[0])
+    guard.end_lineno = body[-1].end_lineno
+    guard.end_col_offset = body[-1].end_col_offset
+    for node in ast.walk(test):
+        ast.copy_location(node, body[0])
+    return guard
+
+
+class _Classifier:
+    def __init__(self, tree: ast.Module, source: bytes | str) -> None:
+        self.tree = tree
+        raw = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
+        self.lines = raw.splitlines() if b"procrun:" in raw else []
+        self.aliases: dict[str, str] = {}
+        self.action_bound: set[str] = set()
+        self.defined: set[str] = set()
+        self.touched: set[str] = set()
+        self.lazy_annotations = any(
+            isinstance(s, ast.ImportFrom)
+            and s.module == "__future__"
+            and any(a.name == "annotations" for a in s.names)
+            for s in tree.body
+        )
+
+    def run(self) -> Split:
+        flags = []
+        for stmt in self.tree.body:
+            marker = self._marker(stmt)
+            definition = marker == "replay" or (marker is None and self.is_definition(stmt))
+            bound = set(bindings(stmt))
+            if definition:
+                self._learn_imports(stmt)
+                self.defined |= bound
+                self.action_bound -= bound
+            else:
+                changed = bound | set(mutated_roots(stmt))
+                self.action_bound |= changed
+                self.touched |= changed
+            flags.append(definition)
+        return Split(self.tree, flags, self.defined, self.touched)
+
+    def _marker(self, stmt: ast.stmt) -> str | None:
+        if not self.lines:
+            return None
+        end = stmt.end_lineno or stmt.lineno
+        for number in {stmt.lineno, end}:
+            if 0 < number <= len(self.lines):
+                match = _MARKER.search(self.lines[number - 1])
+                if match:
+                    return match.group(1).decode()
+        return None
+
+    def _learn_imports(self, stmt: ast.stmt) -> None:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.aliases[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    self.aliases[local] = f"{node.module}.{alias.name}"
+
+    # -- statements ---------------------------------------------------------------------
+
+    def is_definition(self, stmt: ast.stmt) -> bool:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global)):
+            return True
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self._reads_no_action_names(_function_header(stmt, self.lazy_annotations))
+        if isinstance(stmt, ast.ClassDef):
+            return self._reads_no_action_names(_class_header(stmt, self.lazy_annotations))
+        if isinstance(stmt, ast.Assign):
+            return all(_is_name_target(t) for t in stmt.targets) and self.is_inert(stmt.value)
+        if isinstance(stmt, ast.AnnAssign):
+            if not isinstance(stmt.target, ast.Name):
+                return False
+            if not self.lazy_annotations and not self._reads_no_action_names([stmt.annotation]):
+                return False
+            return stmt.value is None or self.is_inert(stmt.value)
+        if isinstance(stmt, ast.Expr):
+            value = stmt.value
+            if isinstance(value, ast.Constant):
+                return True
+            return (
+                isinstance(value, ast.Call)
+                and self.qualified_name(value.func) in PROCESS_SETUP_CALLS
+                and self._inert_arguments(value)
+            )
+        if isinstance(stmt, ast.If):
+            return self.is_inert(stmt.test) and self._all_definitions(stmt.body + stmt.orelse)
+        if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            handlers = stmt.handlers  # type: ignore[attr-defined]
+            blocks = stmt.body + stmt.orelse + stmt.finalbody  # type: ignore[attr-defined]
+            blocks += [s for h in handlers for s in h.body]
+            types = [h.type for h in handlers if h.type is not None]
+            return all(self.is_inert(t) for t in types) and self._all_definitions(blocks)
+        if isinstance(stmt, ast.With):
+            return all(
+                isinstance(item.context_expr, ast.Call)
+                and self.qualified_name(item.context_expr.func) in INERT_CONTEXTS
+                and self._inert_arguments(item.context_expr)
+                and item.optional_vars is None
+                for item in stmt.items
+            ) and self._all_definitions(stmt.body)
+        if isinstance(stmt, ast.Assert):
+            return self.is_inert(stmt.test) and (stmt.msg is None or self.is_inert(stmt.msg))
+        type_alias = getattr(ast, "TypeAlias", None)
+        return type_alias is not None and isinstance(stmt, type_alias)
+
+    def _all_definitions(self, body: list[ast.stmt]) -> bool:
+        if not all(self.is_definition(s) for s in body):
+            return False
+        for s in body:  # later statements of the block may use what earlier ones import
+            self._learn_imports(s)
+        return True
+
+    def _reads_no_action_names(self, nodes: Iterable[ast.AST | None]) -> bool:
+        return not any(
+            isinstance(n, ast.Name) and n.id in self.action_bound
+            for node in nodes
+            if node is not None
+            for n in _walk_evaluated(node)
+        )
+
+    # -- expressions --------------------------------------------------------------------
+
+    def is_inert(self, node: ast.expr, local: frozenset[str] = frozenset()) -> bool:
+        """True if evaluating ``node`` has no effect beyond building a value."""
+        inert = self.is_inert
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in local or node.id not in self.action_bound
+        if isinstance(node, (ast.Attribute, ast.Starred)):
+            return inert(node.value, local)
+        if isinstance(node, ast.Subscript):
+            return inert(node.value, local) and inert(node.slice, local)
+        if isinstance(node, ast.Slice):
+            parts = (node.lower, node.upper, node.step)
+            return all(p is None or inert(p, local) for p in parts)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return all(inert(e, local) for e in node.elts)
+        if isinstance(node, ast.Dict):
+            keys = [k for k in node.keys if k is not None]
+            return all(inert(e, local) for e in keys + node.values)
+        if isinstance(node, ast.BinOp):
+            return inert(node.left, local) and inert(node.right, local)
+        if isinstance(node, ast.UnaryOp):
+            return inert(node.operand, local)
+        if isinstance(node, ast.BoolOp):
+            return all(inert(v, local) for v in node.values)
+        if isinstance(node, ast.Compare):
+            return inert(node.left, local) and all(inert(c, local) for c in node.comparators)
+        if isinstance(node, ast.IfExp):
+            return all(inert(n, local) for n in (node.test, node.body, node.orelse))
+        if isinstance(node, ast.JoinedStr):
+            return all(inert(v, local) for v in node.values)
+        if isinstance(node, ast.FormattedValue):
+            return inert(node.value, local) and (
+                node.format_spec is None or inert(node.format_spec, local)
+            )
+        if isinstance(node, ast.Lambda):
+            defaults = [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+            return all(inert(d, local) for d in defaults)
+        if isinstance(node, _COMPREHENSIONS):
+            return self._inert_comprehension(node, local)
+        if isinstance(node, ast.Call):
+            return self._is_factory(node.func, local) and self._inert_arguments(node, local)
+        return False
+
+    def _inert_comprehension(self, node: ast.expr, local: frozenset[str]) -> bool:
+        assert isinstance(node, _COMPREHENSIONS)
+        for generator in node.generators:
+            if generator.is_async or not self.is_inert(generator.iter, local):
+                return False
+            local = local | {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
+            if not all(self.is_inert(test, local) for test in generator.ifs):
+                return False
+        if isinstance(node, ast.DictComp):
+            return self.is_inert(node.key, local) and self.is_inert(node.value, local)
+        return self.is_inert(node.elt, local)
+
+    def _inert_arguments(self, call: ast.Call, local: frozenset[str] = frozenset()) -> bool:
+        return all(self.is_inert(a, local) for a in call.args) and all(
+            self.is_inert(k.value, local) for k in call.keywords
+        )
+
+    def _is_factory(self, func: ast.expr, local: frozenset[str]) -> bool:
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant):
+            return isinstance(func.value.value, (str, bytes))  # "-".join(...)
+        if isinstance(func, ast.Name) and func.id not in self.aliases:
+            shadowed = func.id in self.defined or func.id in self.action_bound
+            return func.id in BUILTIN_FACTORIES and not shadowed and func.id not in local
+        return self.qualified_name(func) in DEFINITION_FACTORIES
+
+    def qualified_name(self, node: ast.expr) -> str | None:
+        """``np.random.seed`` -> ``numpy.random.seed``, through the module's imports."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualified_name(node.value)
+            return None if base is None else f"{base}.{node.attr}"
+        return None
+
+
+def _is_name_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, ast.Starred):
+        return _is_name_target(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_is_name_target(e) for e in target.elts)
+    return False
+
+
+def _function_header(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, lazy_annotations: bool
+) -> list[ast.AST | None]:
+    """The parts of a ``def`` that are evaluated when the ``def`` statement runs."""
+    args = node.args
+    parts: list[ast.AST | None] = [*args.defaults, *args.kw_defaults]
+    if isinstance(node, ast.Lambda):
+        return parts
+    parts += node.decorator_list
+    if not lazy_annotations:
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        parts += [a.annotation for a in every if a is not None]
+        parts.append(node.returns)
+    return parts
+
+
+def _class_header(node: ast.ClassDef, lazy_annotations: bool) -> list[ast.AST | None]:
+    """The parts of a ``class`` that are evaluated when the ``class`` statement runs."""
+    parts: list[ast.AST | None] = [*node.decorator_list, *node.bases]
+    parts += [k.value for k in node.keywords]
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parts += _function_header(stmt, lazy_annotations)
+        elif isinstance(stmt, ast.ClassDef):
+            parts += _class_header(stmt, lazy_annotations)
+        elif isinstance(stmt, ast.AnnAssign) and lazy_annotations:
+            parts.append(stmt.value)
+        else:
+            parts.append(stmt)
+    return parts
+
+
+def _walk_evaluated(node: ast.AST) -> Iterator[ast.AST]:
+    """Like ``ast.walk``, but does not enter function or lambda bodies (evaluated later)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(n for n in _function_header(current, False) if n is not None)
+        elif isinstance(current, ast.ClassDef):
+            todo.extend(n for n in _class_header(current, False) if n is not None)
+        else:
+            todo.extend(ast.iter_child_nodes(current))
+
+
+def bindings(stmt: ast.stmt) -> Iterator[str]:
+    """Names that ``stmt`` binds in the scope it runs in (not inside nested scopes)."""
+    for node in _walk_scope(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    yield alias.asname or alias.name.split(".")[0]
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            yield node.name
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
+
+
+def mutated_roots(node: ast.AST) -> Iterator[str]:
+    """Names whose object ``node`` changes: ``x[k] = v``, ``x.a = v``, ``x.append(v)``."""
+    for child in _walk_scope(node):
+        if isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(
+            child.ctx, (ast.Store, ast.Del)
+        ):
+            root = _root_name(child)
+        elif (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Attribute)
+            and (child.func.attr in MUTATING_METHODS or child.func.attr.startswith("set"))
+        ):
+            root = _root_name(child.func.value)
+        elif isinstance(child, ast.AugAssign):
+            root = _root_name(child.target)
+        else:
+            continue
+        if root is not None:
+            yield root
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of ``node`` evaluated in its own scope: function, class, lambda and
+    comprehension bodies are skipped (their headers, evaluated here, are kept)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        if isinstance(current, ast.ClassDef):
+            todo.extend([*current.decorator_list, *current.bases])
+            todo.extend(k.value for k in current.keywords)
+        elif isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(n for n in _function_header(current, True) if n is not None)
+        elif isinstance(current, _COMPREHENSIONS):
+            # Only the first iterable is evaluated in the enclosing scope.
+            todo.append(current.generators[0].iter)
+        else:
+            todo.extend(ast.iter_child_nodes(current))
+
+
+_Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+def _nested_functions(nodes: Iterable[ast.AST]) -> Iterator[_Function]:
+    """Functions and lambdas defined in the scope of ``nodes`` or of classes defined there."""
+    for root in nodes:
+        for child in _walk_scope(root):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                yield child
+            elif isinstance(child, ast.ClassDef):
+                yield from _nested_functions(child.body)
+            elif isinstance(child, _COMPREHENSIONS):
+                yield from (n for n in ast.walk(child) if isinstance(n, ast.Lambda))
+
+
+def _globals_changed_by_functions(tree: ast.Module) -> set[str]:
+    """Module globals that some function rebinds (``global x``) or mutates in place."""
+    changed: set[str] = set()
+
+    def visit(function: _Function, enclosing_locals: frozenset[str]) -> None:
+        body: list[ast.AST] = (
+            [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+        )
+        args = function.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        local = set(enclosing_locals) | {a.arg for a in every if a is not None}
+        declared_global = {
+            name
+            for stmt in body
+            for node in _walk_scope(stmt)
+            if isinstance(node, ast.Global)
+            for name in node.names
+        }
+        for stmt in body:
+            if isinstance(stmt, ast.stmt):
+                local.update(bindings(stmt))
+        local -= declared_global
+        changed.update(declared_global)
+        for stmt in body:
+            changed.update(name for name in mutated_roots(stmt) if name not in local)
+        for nested in _nested_functions(body):
+            visit(nested, frozenset(local))
+
+    for function in _nested_functions(tree.body):
+        visit(function, frozenset())
+    return changed

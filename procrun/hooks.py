@@ -1,0 +1,139 @@
+"""The hooks procrun puts into ``multiprocessing``, installed when the script imports it.
+
+- ``spawn.get_preparation_data``: children initialise their main module from
+  ``procrun._mp_main`` (which replays the script's definitions) instead of re-running it.
+- ``ForkingPickler.reducer_override``: lambdas, closures and script-made classes by value.
+- ``BaseProcess.start``: each process object carries the parent's globals (spawn/forkserver).
+- ``--start-method``: the forced method is the default, and the script's own
+  ``set_start_method`` calls neither fail nor change it.
+
+Scripts that never import ``multiprocessing`` pay nothing: a finder on ``sys.meta_path``
+applies the hooks right after the import.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
+
+#: The module each spawned child runs as ``__mp_main__``.
+CHILD_MAIN = "procrun._mp_main"
+START_METHODS = ("spawn", "forkserver", "fork")
+
+_forced_start_method: str | None = None
+_installed = False
+
+
+def install(start_method: str | None = None) -> None:
+    """Apply the hooks now if ``multiprocessing`` is loaded, else when it is imported."""
+    global _forced_start_method
+    _forced_start_method = start_method
+    if "multiprocessing" in sys.modules:
+        _install_multiprocessing()
+    elif not any(isinstance(f, _PostImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PostImportHook("multiprocessing", _install_multiprocessing))
+
+
+class _PostImportHook:
+    """A meta path finder that runs ``callback`` once ``name`` has been imported."""
+
+    def __init__(self, name: str, callback: Callable[[], None]) -> None:
+        self.name = name
+        self.callback = callback
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name != self.name:
+            return None
+        sys.meta_path.remove(self)
+        from importlib.util import find_spec
+
+        spec = find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _CallbackLoader(spec.loader, self.callback)
+        return spec
+
+
+class _CallbackLoader:
+    def __init__(self, loader: Any, callback: Callable[[], None]) -> None:
+        self._loader = loader
+        self._callback = callback
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._callback()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+def _install_multiprocessing() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    import multiprocessing
+    from multiprocessing import process, reduction, spawn
+
+    from procrun import pickling
+    from procrun.globals_transfer import CARRIER
+
+    reduction.ForkingPickler.reducer_override = pickling.reducer_override  # type: ignore[attr-defined]
+
+    start = process.BaseProcess.start
+
+    def start_with_globals(self: Any) -> None:
+        self.__dict__.setdefault("_procrun_globals", CARRIER)
+        start(self)
+
+    start_with_globals.__doc__ = start.__doc__
+    process.BaseProcess.start = start_with_globals  # type: ignore[method-assign]
+
+    get_preparation_data = spawn.get_preparation_data
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = get_preparation_data(name)
+        data.pop("init_main_from_path", None)
+        data["init_main_from_name"] = CHILD_MAIN
+        if _IMPORT_ROOT not in data["sys_path"]:
+            data["sys_path"].append(_IMPORT_ROOT)
+        return data
+
+    spawn.get_preparation_data = preparation_data
+
+    if _forced_start_method is not None:
+        _force_start_method(multiprocessing, _forced_start_method)
+
+
+#: The sys.path entry procrun is imported from; children must find procrun._mp_main there.
+_IMPORT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _force_start_method(multiprocessing: Any, method: str) -> None:
+    from multiprocessing import context
+
+    default = context._default_context
+    default.set_start_method(method, force=True)
+
+    def set_start_method(method: str, force: bool = False) -> None:
+        """Ignored: procrun's --start-method chose the start method for this run."""
+
+    default.set_start_method = set_start_method  # type: ignore[method-assign]
+    multiprocessing.set_start_method = set_start_method
+
+
+def install_in_child() -> None:
+    """In a spawned child (multiprocessing is loaded): the same hooks, for grandchildren."""
+    _install_multiprocessing()

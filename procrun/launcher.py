@@ -1,0 +1,143 @@
+"""The parent side of the launcher: run a program as ``python`` would, made spawn-safe.
+
+The program's ``__main__`` is a fresh module with the attributes ``python`` gives it
+(``__file__``, ``sys.argv``, ``sys.path[0]``), registered as ``__main__`` and ``__mp_main__``
+(``multiprocessing`` aliases ``__mp_main__`` once, when it is first imported, and results
+pickled by children name ``__mp_main__``). Its code is the guarded code of
+:mod:`procrun.guard`, compiled with the program's own file name, so tracebacks show the
+user's file and lines. Uncaught exceptions are reported and turned into exit statuses the
+way the interpreter does it, without procrun's own frames.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+from types import CodeType, ModuleType, TracebackType
+
+from procrun import hooks, state
+from procrun.target import ENV_MAIN, LaunchError, Target, python_version_hint
+
+
+def run_script(script: str, args: list[str], start_method: str | None) -> int:
+    """``procrun SCRIPT ARGS...``: the exit status, as ``python SCRIPT ARGS...`` gives it."""
+    from procrun.target import resolve_script
+
+    try:
+        target = resolve_script(script)
+    except LaunchError as error:
+        return _fail(error)
+    return _run(target, args, start_method)
+
+
+def run_module(module: str, args: list[str], start_method: str | None) -> int:
+    """``procrun -m MODULE ARGS...``: the exit status, as ``python -m`` gives it."""
+    from procrun.target import resolve_module
+
+    _set_path0(os.getcwd())  # python -m finds the module from the current directory
+    try:
+        target = resolve_module(module)
+    except LaunchError as error:
+        return _fail(error)
+    return _run(target, args, start_method)
+
+
+def _fail(error: LaunchError) -> int:
+    sys.stderr.write(f"procrun: {error.message}\n")
+    return error.status
+
+
+def _set_path0(path: str) -> None:
+    if getattr(sys.flags, "safe_path", False):
+        return  # python -P / PYTHONSAFEPATH: no script directory on sys.path
+    if sys.path:
+        sys.path[0] = path
+    else:
+        sys.path.insert(0, path)
+
+
+def _run(target: Target, args: list[str], start_method: str | None) -> int:
+    try:
+        code, split = target.compile()
+    except SyntaxError as error:
+        return _report_syntax_error(error, target)
+    except ValueError as error:  # null bytes, before Python 3.12
+        return _fail(LaunchError(f"can't run {target.filename!r}: {error}"))
+
+    main = ModuleType("__main__")
+    namespace = main.__dict__
+    namespace.update(target.module_attrs)
+    namespace["__builtins__"] = sys.modules["builtins"]
+    sys.modules["__main__"] = sys.modules["__mp_main__"] = main
+    sys.argv[:] = [target.argv0, *args]
+    _set_path0(target.path0)
+    os.environ[ENV_MAIN] = target.encode()
+    state.target, state.split, state.main_globals = target, split, namespace
+    hooks.install(start_method)
+    # Registered before the program registers anything, so it runs after all of theirs.
+    atexit.register(_exit_by_sigint_if_interrupted)
+
+    try:
+        exec(code, namespace)
+    except SystemExit:
+        raise
+    except BaseException as error:
+        _report_uncaught(error, code)
+        global _interrupted
+        _interrupted = isinstance(error, KeyboardInterrupt)
+        return 1
+    return 0
+
+
+def _report_syntax_error(error: SyntaxError, target: Target) -> int:
+    message = str(error.msg or "")
+    source = target.source if isinstance(target.source, bytes) else b""
+    if b"\x00" in source or "null bytes" in message:
+        return _fail(
+            LaunchError(f"can't run {target.filename!r}: it is a binary file, not Python source")
+        )
+    if message.startswith("(unicode error)") and error.lineno == 1:
+        return _fail(
+            LaunchError(
+                f"can't run {target.filename!r}: it is not UTF-8 and declares no encoding "
+                f"({message.removeprefix('(unicode error) ')}); save it as UTF-8 or add a "
+                "'# -*- coding: NAME -*-' line (PEP 263)"
+            )
+        )
+    sys.excepthook(type(error), error, None)
+    hint = python_version_hint(error)
+    if hint:
+        sys.stderr.write(f"procrun: {hint}\n")
+    return 1
+
+
+def _report_uncaught(error: BaseException, code: CodeType) -> None:
+    """Print ``error`` as the interpreter would, from the program's first frame on."""
+    tb: TracebackType | None = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not code:
+        tb = tb.tb_next
+    error.__traceback__ = tb
+    sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = error
+    sys.excepthook(type(error), error, tb)
+
+
+_interrupted = False
+
+
+def _exit_by_sigint_if_interrupted() -> None:
+    # python ends on an uncaught KeyboardInterrupt by killing itself with SIGINT, after
+    # interpreter shutdown (atexit handlers, which join children, run first).
+    if not _interrupted:
+        return
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)

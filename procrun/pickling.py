@@ -1,0 +1,160 @@
+"""By-value pickling of what a child cannot import: lambdas, closures, nested functions,
+and functions or classes that only the parent's script actions created.
+
+``reducer_override`` is installed on ``multiprocessing.reduction.ForkingPickler`` (the class
+that ``connection`` and ``queues`` use too), so process arguments, ``Pool`` tasks and results
+all go through it. Registering a reducer for ``types.FunctionType`` would not work: the C
+pickler saves functions as globals before it looks at the dispatch table.
+
+A function travels as its marshalled code plus its defaults, closure and ``__dict__``; in the
+child its globals are the live namespace of its module (for the script, the namespace the
+replay built, with the copied globals in it), so it sees what the script's other functions see.
+Classes travel with cloudpickle, imported only when one actually has to.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from types import CellType, CodeType, FunctionType, ModuleType
+from typing import Any
+
+from procrun import state
+
+MAIN_MODULES = ("__main__", "__mp_main__")
+
+_code_bytes: dict[int, tuple[CodeType, bytes]] = {}
+_class_bytes: dict[type, bytes] = {}
+
+
+def reducer_override(pickler: Any, obj: Any) -> Any:
+    """``Pickler.reducer_override``: by value where by reference would fail in a child."""
+    kind = type(obj)
+    if kind is FunctionType:
+        return NotImplemented if _by_reference(obj) else _reduce_function(obj)
+    if kind is ModuleType:
+        return _reduce_module(obj)
+    if isinstance(obj, type) and not _by_reference(obj):
+        return _reduce_class(obj)
+    return NotImplemented
+
+
+def _by_reference(obj: Any) -> bool:
+    """Whether a child can find ``obj`` by its module and qualified name."""
+    module_name = obj.__module__
+    qualname = obj.__qualname__
+    if "<" in qualname:  # <lambda>, <locals>
+        return False
+    if module_name in MAIN_MODULES and state.split is not None:
+        # The parent finds everything in its namespace; a child only what the replay made.
+        if qualname.partition(".")[0] not in state.split.replayed:
+            return False
+    module = sys.modules.get(module_name)
+    if module is None:
+        return True  # let pickle import it, and fail as usual if it cannot
+    found: Any = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found is obj
+
+
+def _reduce_module(module: ModuleType) -> Any:
+    name = module.__name__
+    if name in MAIN_MODULES or sys.modules.get(name) is not module:
+        return NotImplemented
+    return (_import_module, (name,))
+
+
+def _import_module(name: str) -> ModuleType:
+    import importlib
+
+    return importlib.import_module(name)
+
+
+class _EmptyCell:
+    def __reduce__(self) -> str:
+        return "EMPTY_CELL"
+
+
+EMPTY_CELL = _EmptyCell()
+
+
+def _reduce_function(function: FunctionType) -> tuple[Any, ...]:
+    code = function.__code__
+    cached = _code_bytes.get(id(code))
+    if cached is None or cached[0] is not code:
+        cached = _code_bytes[id(code)] = (code, marshal.dumps(code))
+    cells = None
+    if function.__closure__:
+        cells = tuple(_cell_value(cell) for cell in function.__closure__)
+    state_ = (
+        function.__defaults__,
+        function.__kwdefaults__,
+        cells,
+        function.__dict__ or None,
+        function.__doc__,
+    )
+    arguments = (cached[1], function.__module__, function.__name__, function.__qualname__)
+    # The state is set after the function exists, so a closure may refer to itself.
+    return (_make_function, (*arguments, len(cells or ())), state_, None, None, _set_state)
+
+
+def _cell_value(cell: CellType) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return EMPTY_CELL
+
+
+def _make_function(
+    code_bytes: bytes, module: str, name: str, qualname: str, cell_count: int
+) -> FunctionType:
+    code = marshal.loads(code_bytes)
+    closure = tuple(CellType() for _ in range(cell_count)) if cell_count else None
+    function = FunctionType(code, module_globals(module), name, None, closure)
+    function.__qualname__ = qualname
+    function.__module__ = module
+    return function
+
+
+def _set_state(function: FunctionType, state_: tuple[Any, ...]) -> None:
+    defaults, kwdefaults, cells, attributes, doc = state_
+    function.__defaults__ = defaults
+    function.__kwdefaults__ = kwdefaults
+    function.__doc__ = doc
+    if cells:
+        for cell, value in zip(function.__closure__ or (), cells):
+            if value is not EMPTY_CELL:
+                cell.cell_contents = value
+    if attributes:
+        function.__dict__.update(attributes)
+
+
+def module_globals(module: str) -> dict[str, Any]:
+    """The live globals of ``module`` in this process (the script's namespace for main)."""
+    if module in MAIN_MODULES:
+        if state.main_globals is not None:
+            return state.main_globals
+        return sys.modules["__main__"].__dict__
+    found = sys.modules.get(module)
+    if found is None:
+        try:
+            found = _import_module(module)
+        except ImportError:
+            return {"__builtins__": sys.modules["builtins"], "__name__": module}
+    return found.__dict__
+
+
+def _reduce_class(cls: type) -> tuple[Any, ...]:
+    data = _class_bytes.get(cls)
+    if data is None:
+        import cloudpickle
+
+        data = _class_bytes[cls] = cloudpickle.dumps(cls)
+    return (_load, (data,))
+
+
+def _load(data: bytes) -> Any:
+    import pickle
+
+    return pickle.loads(data)

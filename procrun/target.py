@@ -1,0 +1,203 @@
+"""What ``procrun`` runs: a script file, a directory or zip with ``__main__.py``, or a module.
+
+The parent resolves the command line to a :class:`Target`; each spawned child resolves the
+same target again from :func:`Target.encode` (carried in the environment) and finds the
+same source, so that parent and children split it the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
+from types import CodeType
+from typing import Any
+
+from procrun.guard import Split, compile_guarded
+
+#: Environment variable through which children learn what their parent runs.
+ENV_MAIN = "PROCRUN_MAIN"
+
+
+class LaunchError(Exception):
+    """A user error found before the script runs: a message and python's exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Target:
+    """A resolved program: where its source is and what its ``__main__`` looks like."""
+
+    kind: str  # "file", "importer" (a directory or zip with __main__.py) or "module"
+    location: str  # absolute path, or module name
+    filename: str  # for code objects, tracebacks and __file__
+    source: bytes | str | None  # None when only compiled code exists
+    code: CodeType | None = None
+    argv0: str = ""
+    path0: str = ""
+    module_attrs: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> str:
+        return f"{self.kind}:{self.location}"
+
+    def compile(self) -> tuple[CodeType, Split | None]:
+        """The guarded code of the program and its split (no split for sourceless code).
+
+        Raises ``SyntaxError`` as python would for the program.
+        """
+        if self.source is None:
+            assert self.code is not None
+            return self.code, None
+        return compile_guarded(self.source, self.filename)
+
+
+def decode(value: str) -> Target:
+    """The target a parent described with :meth:`Target.encode` (in a child)."""
+    kind, _, location = value.partition(":")
+    if kind == "file":
+        return _file_target(location, location)
+    if kind == "importer":
+        return _importer_target(location, location)
+    if kind == "module":
+        return resolve_module(location)
+    raise LaunchError(f"bad {ENV_MAIN} value {value!r}")
+
+
+def resolve_script(argument: str) -> Target:
+    """The target for ``procrun ARGUMENT``, resolved as ``python ARGUMENT`` would."""
+    path = os.path.abspath(argument)
+    if not os.path.exists(path):
+        raise LaunchError(
+            f"can't open file {path!r}: [Errno 2] No such file or directory", status=2
+        )
+    if os.path.isdir(path) or _is_zip(path):
+        return _importer_target(path, argument)
+    return _file_target(path, argument)
+
+
+def _is_zip(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(-22, os.SEEK_END)  # end-of-central-directory record
+            tail = handle.read(22)
+            if tail[:4] == b"PK\x05\x06":
+                return True
+            handle.seek(0)
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head == b"PK\x03\x04" and _zipfile_says_zip(path)
+
+
+def _zipfile_says_zip(path: str) -> bool:
+    import zipfile  # zips with a trailing comment; rare, so imported only here
+
+    return zipfile.is_zipfile(path)
+
+
+def _file_target(path: str, argument: str) -> Target:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        raise LaunchError(
+            f"can't open file {path!r}: [Errno {error.errno}] {error.strerror}", status=2
+        ) from None
+    attrs = {
+        "__file__": path,
+        "__loader__": SourceFileLoader("__main__", path),
+        "__spec__": None,
+        "__package__": None,
+        "__cached__": None,
+    }
+    path0 = os.path.dirname(os.path.realpath(path))
+    return Target("file", path, path, source, None, argument, path0, attrs)
+
+
+def _importer_target(path: str, argument: str) -> Target:
+    spec = PathFinder.find_spec("__main__", [path])
+    if spec is None or spec.loader is None:
+        raise LaunchError(f"can't find '__main__' module in {path!r}")
+    target = _from_spec("importer", path, spec, "__main__")
+    target.argv0 = argument
+    target.path0 = path
+    target.module_attrs["__package__"] = ""
+    return target
+
+
+def resolve_module(name: str) -> Target:
+    """The target for ``procrun -m NAME``, found as ``python -m NAME`` would find it."""
+    from importlib.util import find_spec
+
+    if not name or name.startswith("."):
+        raise LaunchError("Relative module names not supported")
+    try:
+        spec = find_spec(name)
+        if spec is not None and spec.submodule_search_locations is not None:
+            package = name
+            try:
+                spec = find_spec(f"{name}.__main__")
+            except ImportError:
+                spec = None
+            if spec is None:
+                raise LaunchError(
+                    f"No module named {package}.__main__; "
+                    f"{package!r} is a package and cannot be directly executed"
+                )
+    except ImportError as error:
+        if isinstance(error, ModuleNotFoundError) and error.name and (
+            name == error.name or name.startswith(error.name + ".")
+        ):
+            raise LaunchError(f"No module named {name}") from None
+        raise LaunchError(
+            f"Error while finding module specification for {name!r} "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    if spec is None or spec.loader is None:
+        raise LaunchError(f"No module named {name}")
+    target = _from_spec("module", name, spec, spec.name)
+    target.argv0 = target.filename
+    target.path0 = os.getcwd()
+    target.module_attrs["__package__"] = spec.parent
+    return target
+
+
+def _from_spec(kind: str, location: str, spec: ModuleSpec, fullname: str) -> Target:
+    loader: Any = spec.loader
+    filename = spec.origin or location
+    source: bytes | str | None = None
+    code: CodeType | None = None
+    get_source = getattr(loader, "get_source", None)
+    if get_source is not None:
+        source = get_source(fullname)
+    if source is None:
+        code = loader.get_code(fullname)
+        if code is None:
+            raise LaunchError(f"No code object available for {location}")
+    attrs = {
+        "__file__": filename,
+        "__loader__": loader,
+        "__spec__": spec,
+        "__cached__": spec.cached,
+    }
+    return Target(kind, location, filename, source, code, module_attrs=attrs)
+
+
+def python_version_hint(error: SyntaxError) -> str | None:
+    """A hint when ``error`` comes from Python 2 code (``print 'x'``, ``except E, e:``)."""
+    message = str(error.msg or "")
+    text = (error.text or "").strip()
+    python2 = (
+        message.startswith("Missing parentheses in call to ")
+        or "multiple exception types must be parenthesized" in message
+        or "leading zeros in decimal integer literals" in message
+        or (message == "invalid syntax" and (text.startswith(("print ", "exec ")) or "<>" in text))
+        or text.startswith("raise ") and "," in text and message == "invalid syntax"
+    )
+    if not python2:
+        return None
+    return "this is Python 2 syntax; procrun runs Python 3 code (print 'x' is print('x') there)"

@@ -1,0 +1,1 @@
+"""Text templates that procrun renders (the frozen entry stub, the PyInstaller spec, ...)."""
