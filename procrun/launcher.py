@@ -69,6 +69,8 @@ def _run(target: Target, args: list[str], start_method: str | None) -> int:
     namespace = main.__dict__
     namespace.update(target.module_attrs)
     namespace["__builtins__"] = sys.modules["builtins"]
+    if "__annotations__" in vars(sys.modules["__main__"]):
+        namespace["__annotations__"] = {}  # the interpreter gives __main__ one at start-up
     sys.modules["__main__"] = sys.modules["__mp_main__"] = main
     sys.argv[:] = [target.argv0, *args]
     _set_path0(target.path0)

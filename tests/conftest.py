@@ -1,0 +1,92 @@
+"""Shared helpers: run scripts under ``procrun`` and under ``python`` in real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+START_METHODS = ("spawn", "forkserver", "fork")
+#: Seconds any one program run may take before the test fails instead of hanging.
+RUN_TIMEOUT = 60
+
+
+def procrun_command() -> list[str]:
+    return [sys.executable, "-m", "procrun"]
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROCRUN_")}
+    env.pop("PYTHONPATH", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    command: list[str],
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=clean_env(env),
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+def run_procrun(
+    *args: str | Path,
+    start_method: str | None = None,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+) -> subprocess.CompletedProcess[bytes]:
+    options = ["--start-method", start_method] if start_method else []
+    return run([*procrun_command(), *options, *map(str, args)], cwd, env, timeout)
+
+
+def run_python(
+    *args: str | Path,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+) -> subprocess.CompletedProcess[bytes]:
+    return run([sys.executable, *map(str, args)], cwd, env, timeout)
+
+
+def write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source).lstrip("\n"))
+    return path
+
+
+def out(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stdout.decode()
+
+
+def err(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode()
+
+
+def assert_ok(result: subprocess.CompletedProcess[bytes]) -> None:
+    assert result.returncode == 0, (
+        f"exit {result.returncode}\n--- stdout\n{out(result)}\n--- stderr\n{err(result)}"
+    )
+
+
+@pytest.fixture(params=START_METHODS)
+def start_method(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs once per start method."""
+    return str(request.param)

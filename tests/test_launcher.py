@@ -1,0 +1,470 @@
+"""``procrun script.py``: unguarded multiprocessing scripts run spawn-safely.
+
+Every test here starts real processes under each start method (the ``start_method``
+fixture) and compares with what ``fork`` semantics, or ``python`` itself, gives.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_ok, err, out, run_procrun, run_python, write
+
+pytestmark = pytest.mark.smoke
+
+
+GUIDELINES_EXAMPLE = """
+    from multiprocessing import Process
+
+    def foo():
+        print('hello')
+
+    p = Process(target=foo)
+    p.start()
+"""
+
+
+def test_guidelines_example_child_prints_once(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "guide.py", GUIDELINES_EXAMPLE)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "hello\n"
+    assert err(result) == ""
+
+
+def test_guidelines_example_fails_under_plain_python_spawn(tmp_path: Path) -> None:
+    # The control for the test above: without procrun the child dies while bootstrapping.
+    source = GUIDELINES_EXAMPLE.replace(
+        "from multiprocessing import Process",
+        "from multiprocessing import get_context\n    Process = get_context('spawn').Process",
+    )
+    script = write(tmp_path / "guide.py", source)
+    result = run_python(script)
+    assert "bootstrapping phase" in err(result)
+    assert "hello" not in out(result)
+
+
+def test_unguarded_pool_map_reads_top_level_list(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "pool.py",
+        """
+        import multiprocessing as mp
+
+        def load():
+            return [x * x for x in range(1000)]
+
+        DATA = load()
+        OFFSET = len(DATA)
+        print("top-level print")
+
+        def work(i):
+            return DATA[i] + OFFSET
+
+        with mp.Pool(4) as pool:
+            result = pool.map(work, range(10))
+        print(result)
+        """,
+    )
+    started = time.monotonic()
+    result = run_procrun(script, start_method=start_method)
+    elapsed = time.monotonic() - started
+    assert_ok(result)
+    expected = [x * x + 1000 for x in range(10)]
+    assert out(result) == f"top-level print\n{expected}\n"
+    assert elapsed < 30
+
+
+def test_queue_lock_value_globals_are_shared(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "shared.py",
+        """
+        from multiprocessing import Lock, Process, Queue, Value
+
+        results = Queue()
+        lock = Lock()
+        counter = Value("i", 0, lock=False)
+
+        def worker(n, queue_argument):
+            for _ in range(500):
+                with lock:
+                    counter.value += 1
+            results.put(n)
+            queue_argument.put(-n)
+
+        processes = [Process(target=worker, args=(n, results)) for n in range(1, 5)]
+        for p in processes:
+            p.start()
+        received = sorted(results.get(timeout=30) for _ in range(8))
+        for p in processes:
+            p.join()
+        print(received, counter.value, [p.exitcode for p in processes])
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[-4, -3, -2, -1, 1, 2, 3, 4] 2000 [0, 0, 0, 0]\n"
+
+
+def test_process_pool_executor_and_manager(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "executor.py",
+        """
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import Manager, Process
+
+        def compute_base():
+            return 100
+
+        BASE = compute_base()
+        manager = Manager()
+        shared = manager.dict()
+        log = manager.list()
+
+        def work(x):
+            return BASE + x
+
+        def record(key, items):
+            shared[key] = key * 2
+            items.append(key)
+
+        with ProcessPoolExecutor(2) as executor:
+            print(list(executor.map(work, range(4))))
+        processes = [Process(target=record, args=(k, log)) for k in range(3)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join()
+        print(sorted(shared.items()), sorted(log))
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[100, 101, 102, 103]\n[(0, 0), (1, 2), (2, 4)] [0, 1, 2]\n"
+
+
+def test_child_starts_its_own_child(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "nested.py",
+        """
+        import os
+        from multiprocessing import Process, Queue, parent_process
+
+        def make_greeting():
+            return "from grandchild"
+
+        queue = Queue()
+        GREETING = make_greeting()
+
+        def grandchild():
+            queue.put((GREETING, parent_process().pid))
+
+        def child():
+            p = Process(target=grandchild)
+            p.start()
+            p.join()
+            queue.put(("child pid", os.getpid()))
+
+        p = Process(target=child)
+        p.start()
+        first = queue.get(timeout=30)
+        second = queue.get(timeout=30)
+        p.join()
+        print(first[0], first[1] == second[1], p.exitcode)
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "from grandchild True 0\n"
+
+
+SETS_ITS_OWN_METHOD = """
+    import multiprocessing
+
+    multiprocessing.set_start_method("{method}")
+
+    def work(x):
+        return (x, multiprocessing.get_start_method())
+
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(work, range(2)), multiprocessing.get_start_method())
+"""
+
+
+@pytest.mark.parametrize("own", ["spawn", "fork"])
+def test_script_sets_start_method_itself(tmp_path: Path, own: str) -> None:
+    script = write(tmp_path / "own.py", SETS_ITS_OWN_METHOD.format(method=own))
+    result = run_procrun(script)
+    assert_ok(result)
+    assert out(result) == f"[(0, '{own}'), (1, '{own}')] {own}\n"
+
+
+def test_start_method_flag_overrides_the_scripts_choice(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "own.py", SETS_ITS_OWN_METHOD.format(method="spawn"))
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    m = start_method
+    assert out(result) == f"[(0, '{m}'), (1, '{m}')] {m}\n"
+
+
+def test_start_method_from_environment(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "which.py",
+        "import multiprocessing\nprint(multiprocessing.get_start_method())\n",
+    )
+    result = run_procrun(script, env={"PROCRUN_START_METHOD": "forkserver"})
+    assert_ok(result)
+    assert out(result) == "forkserver\n"
+
+
+GUARDED_SCRIPTS = {
+    "pool_and_exit_code": """
+        import multiprocessing as mp
+        import os
+        import sys
+
+        def square(x):
+            return x * x
+
+        if __name__ == "__main__":
+            mp.set_start_method(os.environ["METHOD"])
+            with mp.Pool(2) as pool:
+                print(pool.map(square, range(6)))
+            print("to stderr", file=sys.stderr)
+            sys.exit(3)
+    """,
+    "traceback": """
+        import multiprocessing as mp
+        import os
+
+        def work(x):
+            return x
+
+        def fail():
+            raise ValueError("broken on purpose")
+
+        if __name__ == "__main__":
+            mp.set_start_method(os.environ["METHOD"])
+            p = mp.Process(target=work, args=(1,))
+            p.start()
+            p.join()
+            print("exitcode", p.exitcode)
+            fail()
+    """,
+    "exit_message": """
+        import multiprocessing as mp
+        import os
+        import sys
+
+        def child(queue):
+            queue.put(sys.argv[1:])
+
+        if __name__ == "__main__":
+            mp.set_start_method(os.environ["METHOD"])
+            queue = mp.Queue()
+            p = mp.Process(target=child, args=(queue,))
+            p.start()
+            print(queue.get(timeout=30))
+            p.join()
+            sys.exit("done: " + ",".join(sys.argv[1:]))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED_SCRIPTS))
+def test_guarded_script_behaves_exactly_as_under_python(
+    tmp_path: Path, start_method: str, name: str
+) -> None:
+    script = write(tmp_path / f"{name}.py", GUARDED_SCRIPTS[name])
+    env = {"METHOD": start_method}
+    expected = run_python(script, "a", "b c", env=env)
+    actual = run_procrun(script, "a", "b c", env=env)
+    assert (actual.stdout, actual.stderr, actual.returncode) == (
+        expected.stdout,
+        expected.stderr,
+        expected.returncode,
+    )
+
+
+def test_main_module_attributes_are_as_python_gives_them(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "sub" / "attrs.py",
+        """
+        import sys
+        print(__name__, __file__, sys.argv, sys.path[0], __package__, __spec__, __cached__)
+        print(__doc__, type(__loader__).__name__, sorted(globals()))
+        """,
+    )
+    for cwd, argument in ((tmp_path, "sub/attrs.py"), (tmp_path / "sub", "attrs.py")):
+        expected = run_python(argument, "x", "--flag", cwd=cwd)
+        actual = run_procrun(argument, "x", "--flag", cwd=cwd)
+        assert_ok(actual)
+        assert out(actual) == out(expected)
+
+
+def test_traceback_names_the_users_file_and_line(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "boom.py",
+        """
+        from multiprocessing import Pool, Process
+
+        def child_fails():
+            raise KeyError("in child")
+
+        def task_fails(x):
+            raise ValueError("in task")
+
+        p = Process(target=child_fails)
+        p.start()
+        p.join()
+        with Pool(1) as pool:
+            pool.map(task_fails, [1])
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert result.returncode == 1
+    stderr = err(result)
+    assert f'File "{script}", line 4, in child_fails' in stderr
+    assert f'File "{script}", line 7, in task_fails' in stderr
+    assert f'File "{script}", line 13, in <module>' in stderr
+    assert "procrun" not in stderr
+    assert stderr.startswith("Process ")
+
+
+def test_lambda_closure_and_nested_function_as_targets(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(
+        tmp_path / "byvalue.py",
+        """
+        from multiprocessing import Pool, Process, Queue
+
+        def make_multiplier(k):
+            def multiply(x):
+                return x * k
+            return multiply
+
+        def outer():
+            def nested(x):
+                return -x
+            return nested
+
+        queue = Queue()
+        square = lambda x: x * x
+        offset = 7
+        with Pool(2) as pool:
+            print(pool.map(square, range(4)))
+            print(pool.map(make_multiplier(10), range(4)))
+            print(pool.map(outer(), range(4)))
+            print(pool.map(lambda x: x + offset, range(4)))
+        for target in (lambda: queue.put("lambda"), make_multiplier("closure "), outer()):
+            p = Process(target=target, args=() if target.__name__ == "<lambda>" else (2,))
+            p.start()
+            p.join()
+            print(p.exitcode)
+        print(queue.get(timeout=30))
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == (
+        "[0, 1, 4, 9]\n[0, 10, 20, 30]\n[0, -1, -2, -3]\n[7, 8, 9, 10]\n0\n0\n0\nlambda\n"
+    )
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_unpicklable_global_warns_once_and_notes_the_name_error(
+    tmp_path: Path, method: str
+) -> None:
+    script = write(
+        tmp_path / "unpicklable.py",
+        """
+        import multiprocessing as mp
+
+        handle = open(__file__)
+
+        def work(x):
+            return handle.name
+
+        with mp.Pool(2) as pool:
+            try:
+                pool.map(work, range(4))
+            except NameError as error:
+                print("NameError", "handle" in str(error))
+                print("procrun" in str(getattr(error, "__notes__", error.args)))
+        p = mp.Process(target=work, args=(1,))
+        p.start()
+        p.join()
+        print("exitcode", p.exitcode)
+        """,
+    )
+    result = run_procrun(script, start_method=method)
+    assert_ok(result)
+    assert out(result) == "NameError True\nTrue\nexitcode 1\n"
+    stderr = err(result)
+    assert stderr.count("procrun: warning: global 'handle'") == 1
+    assert "TextIOWrapper" in stderr
+    # The Process child's own traceback carries the note as well.
+    assert "the global 'handle' was not copied into this child process" in stderr
+
+
+def test_top_level_side_effect_happens_once(tmp_path: Path, start_method: str) -> None:
+    marker = tmp_path / "ran.txt"
+    script = write(
+        tmp_path / "effects.py",
+        """
+        import sys
+        from multiprocessing import Pool
+
+        with open(sys.argv[1], "a") as f:
+            f.write("ran\\n")
+
+        def work(x):
+            return x + 1
+
+        with Pool(4) as pool:
+            print(sum(pool.map(work, range(100))))
+        """,
+    )
+    result = run_procrun(script, marker, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "5050\n"
+    assert marker.read_text() == "ran\n"
+
+
+HEAVY = ("typer", "rich", "click", "pydantic", "libcst", "PyInstaller")
+
+
+def test_children_import_only_the_light_part(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "weight.py",
+        f"""
+        import sys
+        from multiprocessing import Pool
+
+        HEAVY = {HEAVY!r}
+
+        def heavy_modules(_):
+            return sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+
+        with Pool(2) as pool:
+            print(pool.map(heavy_modules, range(2)), heavy_modules(0))
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[[], []] []\n"
+
+
+def test_console_script_runs_a_script(tmp_path: Path) -> None:
+    console = Path(sys.executable).with_name("procrun")
+    if not console.exists():
+        pytest.skip("procrun is not installed as a console script next to this python")
+    script = write(tmp_path / "hello.py", 'print("hello")\n')
+    from conftest import run
+
+    result = run([str(console), str(script)])
+    assert_ok(result)
+    assert out(result) == "hello\n"
