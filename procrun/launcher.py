@@ -107,6 +107,7 @@ def _report_syntax_error(error: SyntaxError, target: Target) -> int:
                 "'# -*- coding: NAME -*-' line (PEP 263)"
             )
         )
+    error.__traceback__ = None  # python shows no frames for the program's own syntax error
     sys.excepthook(type(error), error, None)
     hint = python_version_hint(error)
     if hint:
