@@ -1,0 +1,196 @@
+"""The definition/action split (pure: no processes)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from procrun.globals_transfer import names_read_by_functions
+from procrun.guard import compile_guarded, split_module
+
+
+def classify(source: str) -> dict[str, bool]:
+    """First line of each top-level statement -> is it a definition."""
+    source = textwrap.dedent(source)
+    tree = ast.parse(source)
+    split = split_module(tree, source)
+    lines = source.splitlines()
+    return {
+        lines[stmt.lineno - 1].strip(): definition
+        for stmt, definition in zip(tree.body, split.is_definition)
+    }
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        '"""docstring"""',
+        "import os, sys",
+        "from collections import namedtuple as nt",
+        "def f(x, y=2): return x",
+        "@functools.lru_cache\ndef g(): pass",
+        "class C(Base, metaclass=Meta): x = 1",
+        "N = 10",
+        "SQUARES = [i * i for i in range(N)]",
+        "TABLE = {k: v for k, v in zip('ab', (1, 2))}",
+        "NAME = f'{N}-items'",
+        "SEP = ', '.join(['a', 'b'])",
+        "Point = namedtuple('Point', 'x y')",
+        "PATTERN = re.compile(r'\\d+')",
+        "log = logging.getLogger(__name__)",
+        "HERE = Path(__file__).parent / 'data'",
+        "HOME = os.environ.get('HOME', '/')",
+        "ARGS = sys.argv[1:]",
+        "square = lambda x: x * x",
+        "logging.basicConfig(level=logging.INFO)",
+        "warnings.simplefilter('ignore')",
+        "if TYPE_CHECKING:\n    import numpy",
+        "if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    tomllib = None",
+        "try:\n    import numpy\nexcept ImportError:\n    numpy = None",
+        "with contextlib.suppress(ImportError):\n    import yaml",
+        "x: int = 3",
+        "assert sys.version_info >= (3, 8)",
+    ],
+)
+def test_definitions(statement: str) -> None:
+    header = (
+        "import contextlib, functools, logging, os, re, sys, warnings\n"
+        "from collections import namedtuple\nfrom pathlib import Path\n"
+        "from typing import TYPE_CHECKING\nBase = object\nMeta = type\nN = 1\n"
+    )
+    verdicts = classify(header + statement)
+    first = next(line for line in statement.splitlines() if not line.startswith("@"))
+    assert verdicts[first.strip()] is True
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "print('hello')",
+        "p = Process(target=f)",
+        "p.start()",
+        "pool = multiprocessing.Pool(4)",
+        "DATA = load()",
+        "NOW = time.time()",
+        "CONFIG['debug'] = True",
+        "counter += 1",
+        "for i in range(3):\n    print(i)",
+        "if __name__ == '__main__':\n    main()",
+        "with open('f') as fh:\n    pass",
+        "del N",
+        "items.append(1)",
+        "x = (y := 5)",
+    ],
+)
+def test_actions(statement: str) -> None:
+    header = "import multiprocessing, time\nfrom multiprocessing import Process\nN = 1\n"
+    assert classify(header + statement)[statement.splitlines()[0].strip()] is False
+
+
+def test_definition_reading_an_action_name_becomes_an_action() -> None:
+    verdicts = classify(
+        """
+        import sys
+        DATA = load()
+        SIZE = len(DATA)
+        def f(n=SIZE): return n
+        class K:
+            size = SIZE
+        @register(DATA)
+        def g(): pass
+        def h(): return DATA
+        OTHER = len("abc")
+        """
+    )
+    assert verdicts == {
+        "import sys": True,
+        "DATA = load()": False,
+        "SIZE = len(DATA)": False,
+        "def f(n=SIZE): return n": False,
+        "class K:": False,
+        "def g(): pass": False,  # decorated with @register(DATA)
+        "def h(): return DATA": True,  # the body runs later, in the child, with DATA copied
+        'OTHER = len("abc")': True,
+    }
+
+
+def test_a_definition_after_rebinding_is_a_definition_again() -> None:
+    verdicts = classify("X = compute()\nX = 5\nY = X + 1\n")
+    assert verdicts == {"X = compute()": False, "X = 5": True, "Y = X + 1": True}
+
+
+def test_shadowed_builtin_is_not_a_factory() -> None:
+    verdicts = classify("def len(x): return launch()\nN = len([1])\n")
+    assert verdicts["N = len([1])"] is False
+
+
+def test_markers_override_the_classification() -> None:
+    verdicts = classify(
+        """
+        import time
+        START = time.time()  # procrun: replay
+        N = 5  # procrun: once
+        """
+    )
+    assert verdicts == {
+        "import time": True,
+        "START = time.time()  # procrun: replay": True,
+        "N = 5  # procrun: once": False,
+    }
+
+
+def test_replayed_names_exclude_what_actions_or_functions_change() -> None:
+    source = textwrap.dedent(
+        """
+        import os
+        CONFIG = {}
+        CACHE = {}
+        COUNT = 0
+        LIMIT = 3
+        RESULTS = []
+        CONFIG["debug"] = True
+        def bump():
+            global COUNT
+            COUNT += 1
+        def remember(k, v):
+            CACHE[k] = v
+        def local_only(RESULTS):
+            RESULTS.append(1)
+        """
+    )
+    split = split_module(ast.parse(source), source)
+    assert split.replayed == {"os", "LIMIT", "RESULTS", "bump", "remember", "local_only"}
+
+
+def test_guarded_code_keeps_line_numbers_and_order() -> None:
+    source = "import sys\nprint('a')\nX = 1\nprint('b', X)\nraise ValueError('line 5')\n"
+    code, split = compile_guarded(source, "/virtual/script.py")
+    assert split.is_definition == [True, False, True, False, False]
+    assert code.co_filename == "/virtual/script.py"
+    namespace = {"__name__": "__mp_main__"}
+    exec(code, namespace)  # a child: definitions only, no print, no raise
+    assert namespace["X"] == 1
+    namespace = {"__name__": "__main__"}
+    with pytest.raises(ValueError) as caught:
+        exec(code, namespace)
+    assert caught.traceback[-1].lineno + 1 == 5
+
+
+def test_names_read_by_functions_excludes_parameters_and_module_code() -> None:
+    source = textwrap.dedent(
+        """
+        DATA = load()
+        TOTAL = sum(x for x in DATA)
+        SIZES = [len(d) for d in DATA]
+        def work(i, DATA=None):
+            return i + OFFSET
+        class Worker:
+            def run(self):
+                return helper(self) + LIMIT
+        f = lambda: CONSTANT
+        """
+    )
+    names = names_read_by_functions(source, "<test>")
+    assert names == {"OFFSET", "helper", "LIMIT", "CONSTANT"}
