@@ -90,8 +90,7 @@ def _dispatch(args: list[str]) -> int:
 def _start_method(value: str, source: str) -> str:
     if value not in START_METHODS:
         raise UsageError(
-            f"invalid start method {value!r} for {source} "
-            f"(choose from {', '.join(START_METHODS)})"
+            f"invalid start method {value!r} for {source} (choose from {', '.join(START_METHODS)})"
         )
     if sys.platform == "win32" and value != "spawn":
         raise UsageError(f"start method {value!r} is not available on Windows; use spawn")

@@ -280,7 +280,8 @@ def _annotate_name_errors() -> None:
     _annotating = True
     from multiprocessing import process
 
-    bootstrap = process.BaseProcess._bootstrap
+    base_process: Any = process.BaseProcess
+    bootstrap = base_process._bootstrap
 
     def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> Any:
         run = self.run
@@ -294,7 +295,7 @@ def _annotate_name_errors() -> None:
         self.run = run_with_notes
         return bootstrap(self, *args, **kwargs)
 
-    process.BaseProcess._bootstrap = _bootstrap  # type: ignore[method-assign]
+    base_process._bootstrap = _bootstrap
     for module_name, attribute in (
         ("multiprocessing.pool", "ExceptionWithTraceback"),
         ("concurrent.futures.process", "_ExceptionWithTraceback"),

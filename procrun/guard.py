@@ -101,7 +101,7 @@ BUILTIN_FACTORIES = frozenset(
         "dict", "set", "frozenset", "range", "slice", "object", "len", "min", "max", "sum",
         "abs", "round", "sorted", "reversed", "enumerate", "zip", "chr", "ord", "hex", "oct",
         "bin", "repr", "format", "divmod", "pow", "any", "all", "isinstance", "issubclass",
-        "property", "staticmethod", "classmethod", "frozenset",
+        "property", "staticmethod", "classmethod",
     }
 )  # fmt: skip
 
@@ -168,7 +168,7 @@ class Split:
         """The module with each maximal run of actions inside ``if __name__ == "__main__":``."""
         body: list[ast.stmt] = []
         run: list[ast.stmt] = []
-        for stmt, definition in zip(self.tree.body, self.is_definition):
+        for stmt, definition in zip(self.tree.body, self.is_definition, strict=True):
             if definition:
                 if run:
                     body.append(_main_guard(run))
@@ -495,9 +495,7 @@ def bindings(stmt: ast.stmt) -> Iterator[str]:
             for alias in node.names:
                 if alias.name != "*":
                     yield alias.asname or alias.name.split(".")[0]
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            yield node.name
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
             yield node.name
         elif isinstance(node, ast.MatchMapping) and node.rest:
             yield node.rest

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 #: The module each spawned child runs as ``__mp_main__``.
 CHILD_MAIN = "procrun._mp_main"
@@ -56,7 +56,7 @@ class _PostImportHook:
         spec = find_spec(name)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _CallbackLoader(spec.loader, self.callback)
+        spec.loader = cast(Any, _CallbackLoader(spec.loader, self.callback))
         return spec
 
 
@@ -66,7 +66,7 @@ class _CallbackLoader:
         self._callback = callback
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        return self._loader.create_module(spec)  # type: ignore[no-any-return]
+        return cast("ModuleType | None", self._loader.create_module(spec))
 
     def exec_module(self, module: ModuleType) -> None:
         module.__loader__ = self._loader
@@ -90,7 +90,8 @@ def _install_multiprocessing() -> None:
     from procrun import pickling
     from procrun.globals_transfer import CARRIER
 
-    reduction.ForkingPickler.reducer_override = pickling.reducer_override  # type: ignore[attr-defined]
+    forking_pickler: Any = reduction.ForkingPickler
+    forking_pickler.reducer_override = pickling.reducer_override
 
     start = process.BaseProcess.start
 
@@ -99,7 +100,8 @@ def _install_multiprocessing() -> None:
         start(self)
 
     start_with_globals.__doc__ = start.__doc__
-    process.BaseProcess.start = start_with_globals  # type: ignore[method-assign]
+    base_process: Any = process.BaseProcess
+    base_process.start = start_with_globals
 
     get_preparation_data = spawn.get_preparation_data
 
@@ -124,13 +126,13 @@ _IMPORT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _force_start_method(multiprocessing: Any, method: str) -> None:
     from multiprocessing import context
 
-    default = context._default_context
+    default: Any = context._default_context
     default.set_start_method(method, force=True)
 
     def set_start_method(method: str, force: bool = False) -> None:
         """Ignored: procrun's --start-method chose the start method for this run."""
 
-    default.set_start_method = set_start_method  # type: ignore[method-assign]
+    default.set_start_method = set_start_method
     multiprocessing.set_start_method = set_start_method
 
 

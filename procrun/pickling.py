@@ -45,10 +45,13 @@ def _by_reference(obj: Any) -> bool:
     qualname = obj.__qualname__
     if "<" in qualname:  # <lambda>, <locals>
         return False
-    if module_name in MAIN_MODULES and state.split is not None:
-        # The parent finds everything in its namespace; a child only what the replay made.
-        if qualname.partition(".")[0] not in state.split.replayed:
-            return False
+    # The parent finds everything in its main namespace; a child only what the replay made.
+    if (
+        module_name in MAIN_MODULES
+        and state.split is not None
+        and qualname.partition(".")[0] not in state.split.replayed
+    ):
+        return False
     module = sys.modules.get(module_name)
     if module is None:
         return True  # let pickle import it, and fail as usual if it cannot
@@ -123,7 +126,7 @@ def _set_state(function: FunctionType, state_: tuple[Any, ...]) -> None:
     function.__kwdefaults__ = kwdefaults
     function.__doc__ = doc
     if cells:
-        for cell, value in zip(function.__closure__ or (), cells):
+        for cell, value in zip(function.__closure__ or (), cells, strict=True):
             if value is not EMPTY_CELL:
                 cell.cell_contents = value
     if attributes:

@@ -149,8 +149,10 @@ def resolve_module(name: str) -> Target:
                     f"{package!r} is a package and cannot be directly executed"
                 )
     except ImportError as error:
-        if isinstance(error, ModuleNotFoundError) and error.name and (
-            name == error.name or name.startswith(error.name + ".")
+        if (
+            isinstance(error, ModuleNotFoundError)
+            and error.name
+            and (name == error.name or name.startswith(error.name + "."))
         ):
             raise LaunchError(f"No module named {name}") from None
         raise LaunchError(
@@ -196,7 +198,7 @@ def python_version_hint(error: SyntaxError) -> str | None:
         or "multiple exception types must be parenthesized" in message
         or "leading zeros in decimal integer literals" in message
         or (message == "invalid syntax" and (text.startswith(("print ", "exec ")) or "<>" in text))
-        or text.startswith("raise ") and "," in text and message == "invalid syntax"
+        or (text.startswith("raise ") and "," in text and message == "invalid syntax")
     )
     if not python2:
         return None

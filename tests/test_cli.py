@@ -97,7 +97,8 @@ def test_module_attributes_match_python_dash_m(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "__init__.py", "")
     write(
         tmp_path / "pkg" / "mod.py",
-        "import sys\nprint(__name__, __file__, __package__, __spec__.name, sys.argv, sys.path[0])\n",
+        "import sys\n"
+        "print(__name__, __file__, __package__, __spec__.name, sys.argv, sys.path[0])\n",
     )
     expected = run_python("-m", "pkg.mod", "q", cwd=tmp_path)
     actual = run_procrun("-m", "pkg.mod", "q", cwd=tmp_path)

@@ -19,7 +19,7 @@ def classify(source: str) -> dict[str, bool]:
     lines = source.splitlines()
     return {
         lines[stmt.lineno - 1].strip(): definition
-        for stmt, definition in zip(tree.body, split.is_definition)
+        for stmt, definition in zip(tree.body, split.is_definition, strict=True)
     }
 
 

@@ -289,7 +289,7 @@ def test_guarded_script_behaves_exactly_as_under_python(
 
 
 def test_main_module_attributes_are_as_python_gives_them(tmp_path: Path) -> None:
-    script = write(
+    write(
         tmp_path / "sub" / "attrs.py",
         """
         import sys
@@ -333,9 +333,7 @@ def test_traceback_names_the_users_file_and_line(tmp_path: Path, start_method: s
     assert stderr.startswith("Process ")
 
 
-def test_lambda_closure_and_nested_function_as_targets(
-    tmp_path: Path, start_method: str
-) -> None:
+def test_lambda_closure_and_nested_function_as_targets(tmp_path: Path, start_method: str) -> None:
     script = write(
         tmp_path / "byvalue.py",
         """
