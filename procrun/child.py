@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from procrun import hooks, state
 from procrun.target import ENV_MAIN, decode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def replay(namespace: dict[str, Any]) -> None:
@@ -26,11 +29,11 @@ def replay(namespace: dict[str, Any]) -> None:
             f"procrun: {ENV_MAIN} is not set, so this child cannot find its parent's script"
         )
     target = decode(encoded)
-    code, split = target.compile()
+    code = target.guarded()
     namespace.update(target.module_attrs)
     namespace["__name__"] = "__mp_main__"
     namespace["__doc__"] = None  # the script's own docstring, if any, replaces it
-    state.target, state.split, state.main_globals = target, split, namespace
+    state.target, state.main_globals = target, namespace
     hooks.install_in_child()
     argv0 = sys.argv[0] if sys.argv else None
     if sys.argv:

@@ -22,9 +22,12 @@ import io
 import pickle
 import sys
 from types import FunctionType
-from typing import Any
 
 from procrun import pickling, state
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Above this many bytes of copied globals per child, warn once.
 LARGE_TRANSFER = 64 * 1024 * 1024
@@ -61,7 +64,8 @@ def travelling_names() -> frozenset[str]:
     """Names the script's functions read as globals that a child does not replay."""
     global _travelling
     if _travelling is None:
-        target, split = state.target, state.split
+        target = state.target
+        split = target.split if target is not None else None
         if target is None or split is None or target.source is None:
             _travelling = frozenset()
         else:
@@ -96,7 +100,7 @@ def names_read_by_functions(source: bytes | str, filename: str) -> set[str]:
 
 def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str]]:
     """Pickle what travels from ``namespace``: (payload, shared objects, missing names)."""
-    replayed = state.split.replayed if state.split is not None else frozenset()
+    replayed = state.replayed_names() or frozenset()
     values = {name: namespace[name] for name in travelling_names() if name in namespace}
     for name, value in list(namespace.items()):
         if (

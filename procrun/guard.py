@@ -13,10 +13,7 @@ share. It uses only the standard library: children import it.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
 from types import CodeType
 
 #: Calls whose result is a definition when their arguments are inert (qualified names).
@@ -142,27 +139,35 @@ MUTATING_METHODS = frozenset(
     }
 )  # fmt: skip
 
-_MARKER = re.compile(rb"#\s*procrun:\s*(replay|once)\b")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-@dataclass
 class Split:
     """The classification of one module: which top-level statements are definitions."""
 
-    tree: ast.Module
-    is_definition: list[bool]
-    #: names bound by definitions (children produce them by replay)
-    defined: set[str] = field(default_factory=set)
-    #: names bound or mutated by actions (children get them only by copy)
-    touched_by_actions: set[str] = field(default_factory=set)
+    def __init__(
+        self,
+        tree: ast.Module,
+        is_definition: list[bool],
+        defined: set[str],
+        touched_by_actions: set[str],
+    ) -> None:
+        self.tree = tree
+        self.is_definition = is_definition
+        #: names bound by definitions (children produce them by replay)
+        self.defined = defined
+        #: names bound or mutated by actions (children get them only by copy)
+        self.touched_by_actions = touched_by_actions
+        self._replayed: frozenset[str] | None = None
 
-    @cached_property
+    @property
     def replayed(self) -> frozenset[str]:
         """Names whose value a child gets by replaying definitions, as the parent has it."""
-        changed = self.touched_by_actions | _globals_changed_by_functions(self.tree)
-        return frozenset(self.defined - changed)
+        if self._replayed is None:
+            changed = self.touched_by_actions | _globals_changed_by_functions(self.tree)
+            self._replayed = frozenset(self.defined - changed)
+        return self._replayed
 
     def guarded(self) -> ast.Module:
         """The module with each maximal run of actions inside ``if __name__ == "__main__":``."""
@@ -261,14 +266,19 @@ class _Classifier:
         return Split(self.tree, flags, self.defined, self.touched)
 
     def _marker(self, stmt: ast.stmt) -> str | None:
+        """``replay`` or ``once`` from a ``# procrun: ...`` comment on the statement's lines."""
         if not self.lines:
             return None
         end = stmt.end_lineno or stmt.lineno
         for number in {stmt.lineno, end}:
             if 0 < number <= len(self.lines):
-                match = _MARKER.search(self.lines[number - 1])
-                if match:
-                    return match.group(1).decode()
+                line = self.lines[number - 1]
+                _, hash_, comment = line.partition(b"#")
+                while hash_:
+                    words = comment.replace(b":", b" : ").split()
+                    if words[:3] in ([b"procrun", b":", b"replay"], [b"procrun", b":", b"once"]):
+                        return words[2].decode()
+                    _, hash_, comment = comment.partition(b"#")
         return None
 
     def _learn_imports(self, stmt: ast.stmt) -> None:

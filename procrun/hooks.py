@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from importlib.machinery import ModuleSpec
-from types import ModuleType
-from typing import Any, cast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at start-up, so only for the type checker
+    from collections.abc import Callable, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any
 
 #: The module each spawned child runs as ``__mp_main__``.
 CHILD_MAIN = "procrun._mp_main"
@@ -56,7 +59,7 @@ class _PostImportHook:
         spec = find_spec(name)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = cast(Any, _CallbackLoader(spec.loader, self.callback))
+        spec.loader = _CallbackLoader(spec.loader, self.callback)  # type: ignore[assignment]
         return spec
 
 
@@ -66,7 +69,7 @@ class _CallbackLoader:
         self._callback = callback
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        return cast("ModuleType | None", self._loader.create_module(spec))
+        return self._loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
         module.__loader__ = self._loader

@@ -14,10 +14,16 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from types import CodeType, ModuleType, TracebackType
+from types import ModuleType
 
 from procrun import hooks, state
-from procrun.target import ENV_MAIN, LaunchError, Target, python_version_hint
+from procrun.target import ENV_MAIN, LaunchError, python_version_hint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType, TracebackType
+
+    from procrun.target import Target
 
 
 def run_script(script: str, args: list[str], start_method: str | None) -> int:
@@ -59,11 +65,9 @@ def _set_path0(path: str) -> None:
 
 def _run(target: Target, args: list[str], start_method: str | None) -> int:
     try:
-        code, split = target.compile()
-    except SyntaxError as error:
-        return _report_syntax_error(error, target)
-    except ValueError as error:  # null bytes, before Python 3.12
-        return _fail(LaunchError(f"can't run {target.filename!r}: {error}"))
+        code = target.compile()
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, before Python 3.12
+        return _report_bad_source(error, target)
 
     main = ModuleType("__main__")
     namespace = main.__dict__
@@ -75,7 +79,7 @@ def _run(target: Target, args: list[str], start_method: str | None) -> int:
     sys.argv[:] = [target.argv0, *args]
     _set_path0(target.path0)
     os.environ[ENV_MAIN] = target.encode()
-    state.target, state.split, state.main_globals = target, split, namespace
+    state.target, state.main_globals = target, namespace
     hooks.install(start_method)
     # Registered before the program registers anything, so it runs after all of theirs.
     atexit.register(_exit_by_sigint_if_interrupted)
@@ -92,14 +96,15 @@ def _run(target: Target, args: list[str], start_method: str | None) -> int:
     return 0
 
 
-def _report_syntax_error(error: SyntaxError, target: Target) -> int:
-    message = str(error.msg or "")
+def _report_bad_source(error: SyntaxError | ValueError, target: Target) -> int:
+    """Report source that does not compile: python's report, or one line for non-source."""
+    message = str(getattr(error, "msg", None) or error)
     source = target.source if isinstance(target.source, bytes) else b""
     if b"\x00" in source or "null bytes" in message:
         return _fail(
             LaunchError(f"can't run {target.filename!r}: it is a binary file, not Python source")
         )
-    if message.startswith("(unicode error)") and error.lineno == 1:
+    if message.startswith("(unicode error)") and getattr(error, "lineno", None) == 1:
         return _fail(
             LaunchError(
                 f"can't run {target.filename!r}: it is not UTF-8 and declares no encoding "
@@ -107,6 +112,8 @@ def _report_syntax_error(error: SyntaxError, target: Target) -> int:
                 "'# -*- coding: NAME -*-' line (PEP 263)"
             )
         )
+    if not isinstance(error, SyntaxError):
+        return _fail(LaunchError(f"can't run {target.filename!r}: {message}"))
     error.__traceback__ = None  # python shows no frames for the program's own syntax error
     sys.excepthook(type(error), error, None)
     hint = python_version_hint(error)

@@ -17,9 +17,12 @@ from __future__ import annotations
 import marshal
 import sys
 from types import CellType, CodeType, FunctionType, ModuleType
-from typing import Any
 
 from procrun import state
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAIN_MODULES = ("__main__", "__mp_main__")
 
@@ -46,12 +49,10 @@ def _by_reference(obj: Any) -> bool:
     if "<" in qualname:  # <lambda>, <locals>
         return False
     # The parent finds everything in its main namespace; a child only what the replay made.
-    if (
-        module_name in MAIN_MODULES
-        and state.split is not None
-        and qualname.partition(".")[0] not in state.split.replayed
-    ):
-        return False
+    if module_name in MAIN_MODULES:
+        replayed = state.replayed_names()
+        if replayed is not None and qualname.partition(".")[0] not in replayed:
+            return False
     module = sys.modules.get(module_name)
     if module is None:
         return True  # let pickle import it, and fail as usual if it cannot

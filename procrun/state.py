@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-from procrun.guard import Split
-from procrun.target import Target
+    from procrun.target import Target
 
 #: the program this process tree runs, or None when procrun is not the launcher
 target: Target | None = None
-#: its definition/action split
-split: Split | None = None
 #: the namespace that the program's functions use as their globals
 main_globals: dict[str, Any] | None = None
 #: globals that could not be copied into this child (name -> reason)
 missing_globals: dict[str, str] = {}
 
 
-def replayed_names() -> frozenset[str]:
-    """Names a spawned child gets from replaying definitions (empty without a launcher)."""
-    return split.replayed if split is not None else frozenset()
+def replayed_names() -> frozenset[str] | None:
+    """Names a spawned child gets by replaying definitions; None when that is unknown."""
+    split = target.split if target is not None else None
+    return split.replayed if split is not None else None

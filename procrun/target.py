@@ -8,12 +8,15 @@ same source, so that parent and children split it the same way.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
-from types import CodeType
-from typing import Any
+from importlib.machinery import PathFinder, SourceFileLoader
 
-from procrun.guard import Split, compile_guarded
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is not imported at run time: it costs the hot path milliseconds
+    from importlib.machinery import ModuleSpec
+    from types import CodeType
+    from typing import Any
+
+    from procrun.guard import Split
 
 #: Environment variable through which children learn what their parent runs.
 ENV_MAIN = "PROCRUN_MAIN"
@@ -28,31 +31,68 @@ class LaunchError(Exception):
         self.status = status
 
 
-@dataclass
 class Target:
     """A resolved program: where its source is and what its ``__main__`` looks like."""
 
-    kind: str  # "file", "importer" (a directory or zip with __main__.py) or "module"
-    location: str  # absolute path, or module name
-    filename: str  # for code objects, tracebacks and __file__
-    source: bytes | str | None  # None when only compiled code exists
-    code: CodeType | None = None
-    argv0: str = ""
-    path0: str = ""
-    module_attrs: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        kind: str,
+        location: str,
+        filename: str,
+        source: bytes | str | None,
+        code: CodeType | None = None,
+        argv0: str = "",
+        path0: str = "",
+        module_attrs: dict[str, Any] | None = None,
+    ) -> None:
+        #: "file", "importer" (a directory or zip with __main__.py) or "module"
+        self.kind = kind
+        #: absolute path, or module name
+        self.location = location
+        #: for code objects, tracebacks and __file__
+        self.filename = filename
+        #: None when only compiled code exists
+        self.source = source
+        self.code = code
+        self.argv0 = argv0
+        self.path0 = path0
+        self.module_attrs = module_attrs if module_attrs is not None else {}
+        self._split: Split | None = None
 
     def encode(self) -> str:
         return f"{self.kind}:{self.location}"
 
-    def compile(self) -> tuple[CodeType, Split | None]:
-        """The guarded code of the program and its split (no split for sourceless code).
+    def compile(self) -> CodeType:
+        """The program's code as python compiles it (what the parent runs).
 
-        Raises ``SyntaxError`` as python would for the program.
+        The parent runs every statement in order, so it needs no guards: the guarded code
+        only matters to children. Raises ``SyntaxError`` as python would.
         """
         if self.source is None:
             assert self.code is not None
-            return self.code, None
-        return compile_guarded(self.source, self.filename)
+            return self.code
+        return compile(self.source, self.filename, "exec", dont_inherit=True)
+
+    def guarded(self) -> CodeType:
+        """The program's code with its actions guarded (what a child replays)."""
+        if self.source is None:
+            assert self.code is not None
+            return self.code
+        from procrun.guard import compile_guarded
+
+        code, self._split = compile_guarded(self.source, self.filename)
+        return code
+
+    @property
+    def split(self) -> Split | None:
+        """The program's definition/action split (None for sourceless code), made once."""
+        if self._split is None and self.source is not None:
+            import ast
+
+            from procrun.guard import split_module
+
+            self._split = split_module(ast.parse(self.source, self.filename), self.source)
+        return self._split
 
 
 def decode(value: str) -> Target:
