@@ -100,10 +100,17 @@ def root(
 def run(
     script: Annotated[
         str,
-        typer.Argument(help="A script file, or a directory or zip file with __main__.py."),
+        typer.Argument(
+            metavar="SCRIPT",
+            help="A script file, or a directory or zip file with __main__.py.",
+            show_default=False,
+        ),
     ],
     args: Annotated[
-        list[str] | None, typer.Argument(help="Arguments passed to the script.")
+        list[str] | None,
+        typer.Argument(
+            metavar="ARGS", help="Arguments passed to the script.", show_default=False
+        ),
     ] = None,
     start_method: StartMethodOption = None,
 ) -> None:

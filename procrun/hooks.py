@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
+from procrun import state
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up, so only for the type checker
     from collections.abc import Callable, Sequence
@@ -32,34 +34,48 @@ _installed = False
 
 
 def install(start_method: str | None = None) -> None:
-    """Apply the hooks now if ``multiprocessing`` is loaded, else when it is imported."""
+    """Apply the hooks now to what is loaded, and to the rest when it is imported."""
     global _forced_start_method
     _forced_start_method = start_method
-    if "multiprocessing" in sys.modules:
-        _install_multiprocessing()
-    elif not any(isinstance(f, _PostImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, _PostImportHook("multiprocessing", _install_multiprocessing))
+    pending = {}
+    for name, callback in (
+        ("multiprocessing", _install_multiprocessing),
+        ("multiprocessing.forkserver", _preload_in_forkserver),
+    ):
+        if name in sys.modules:
+            callback()
+        else:
+            pending[name] = callback
+    if pending and not any(isinstance(f, _PostImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PostImportHook(pending))
 
 
 class _PostImportHook:
-    """A meta path finder that runs ``callback`` once ``name`` has been imported."""
+    """A meta path finder that runs a callback right after a module named in it is imported."""
 
-    def __init__(self, name: str, callback: Callable[[], None]) -> None:
-        self.name = name
-        self.callback = callback
+    def __init__(self, callbacks: dict[str, Callable[[], None]]) -> None:
+        self.callbacks = callbacks
 
     def find_spec(
         self, name: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if name != self.name:
+        callback = self.callbacks.get(name)
+        if callback is None:
             return None
-        sys.meta_path.remove(self)
-        from importlib.util import find_spec
-
-        spec = find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        spec.loader = _CallbackLoader(spec.loader, self.callback)  # type: ignore[assignment]
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            if finder is self or find_spec is None:
+                continue
+            spec: ModuleSpec | None = find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        del self.callbacks[name]
+        if not self.callbacks:
+            sys.meta_path.remove(self)
+        if spec.loader is not None:
+            spec.loader = _CallbackLoader(spec.loader, callback)  # type: ignore[assignment]
         return spec
 
 
@@ -109,6 +125,8 @@ def _install_multiprocessing() -> None:
     get_preparation_data = spawn.get_preparation_data
 
     def preparation_data(name: str) -> dict[str, Any]:
+        if state.target is not None:
+            state.target.guarded()  # made once, cached for the children to load
         data = get_preparation_data(name)
         data.pop("init_main_from_path", None)
         data["init_main_from_name"] = CHILD_MAIN
@@ -120,6 +138,15 @@ def _install_multiprocessing() -> None:
 
     if _forced_start_method is not None:
         _force_start_method(multiprocessing, _forced_start_method)
+
+
+def _preload_in_forkserver() -> None:
+    # The fork server imports these once; every child it forks then has them already.
+    from multiprocessing import forkserver
+
+    preload = forkserver._forkserver._preload_modules  # type: ignore[attr-defined]
+    if preload == ["__main__"]:
+        preload.extend(["procrun.child", "procrun.globals_transfer"])
 
 
 #: The sys.path entry procrun is imported from; children must find procrun._mp_main there.

@@ -58,6 +58,7 @@ class Target:
         self.path0 = path0
         self.module_attrs = module_attrs if module_attrs is not None else {}
         self._split: Split | None = None
+        self._guarded: CodeType | None = None
 
     def encode(self) -> str:
         return f"{self.kind}:{self.location}"
@@ -74,13 +75,25 @@ class Target:
         return compile(self.source, self.filename, "exec", dont_inherit=True)
 
     def guarded(self) -> CodeType:
-        """The program's code with its actions guarded (what a child replays)."""
+        """The program's code with its actions guarded (what a child replays).
+
+        Made once per script version and kept in :mod:`procrun.codecache`, so that most
+        children load it instead of parsing the script.
+        """
+        if self._guarded is not None:
+            return self._guarded
         if self.source is None:
             assert self.code is not None
             return self.code
-        from procrun.guard import compile_guarded
+        from procrun import codecache
 
-        code, self._split = compile_guarded(self.source, self.filename)
+        code = codecache.load(self.filename, self.source)
+        if code is None:
+            from procrun.guard import compile_guarded
+
+            code, self._split = compile_guarded(self.source, self.filename)
+            codecache.store(self.filename, self.source, code)
+        self._guarded = code
         return code
 
     @property

@@ -466,3 +466,52 @@ def test_console_script_runs_a_script(tmp_path: Path) -> None:
     result = run([str(console), str(script)])
     assert_ok(result)
     assert out(result) == "hello\n"
+
+
+def test_children_load_the_guarded_code_instead_of_parsing(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(
+        tmp_path / "parse.py",
+        """
+        import sys
+        from multiprocessing import Pool
+
+        def parsed(_):
+            return [m for m in ("ast", "procrun.guard") if m in sys.modules]
+
+        with Pool(2) as pool:
+            print(pool.map(parsed, range(2)))
+        """,
+    )
+    cache = tmp_path / "cache"
+    result = run_procrun(script, start_method=start_method, env={"PROCRUN_CACHE_DIR": str(cache)})
+    assert_ok(result)
+    assert out(result) == "[[], []]\n"
+    if start_method == "fork":  # forked workers are copies of the parent: nothing to load
+        assert not cache.exists()
+        return
+    assert len(list(cache.iterdir())) == 1
+    assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_runs_without_a_usable_cache_directory(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "nocache.py",
+        """
+        from multiprocessing import Pool
+
+        def work(x):
+            return x * 2
+
+        with Pool(2) as pool:
+            print(pool.map(work, range(3)))
+        """,
+    )
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    result = run_procrun(
+        script, start_method="spawn", env={"PROCRUN_CACHE_DIR": str(blocker / "cache")}
+    )
+    assert_ok(result)
+    assert out(result) == "[0, 2, 4]\n"
