@@ -515,3 +515,30 @@ def test_runs_without_a_usable_cache_directory(tmp_path: Path) -> None:
     )
     assert_ok(result)
     assert out(result) == "[0, 2, 4]\n"
+
+
+def test_large_copied_globals_warn_once_with_the_largest_names(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "large.py",
+        """
+        from multiprocessing import Pool
+
+        def make(n):
+            return b"x" * n
+
+        BIG = make(70 * 2**20)
+        SMALL = make(10)
+
+        def work(i):
+            return len(BIG) + len(SMALL) + i
+
+        with Pool(2) as pool:
+            print(pool.map(work, range(2)))
+        """,
+    )
+    result = run_procrun(script, start_method="spawn")
+    assert_ok(result)
+    assert out(result) == f"[{70 * 2**20 + 10}, {70 * 2**20 + 11}]\n"
+    warnings = [line for line in err(result).splitlines() if "MiB of globals" in line]
+    assert len(warnings) == 1
+    assert "'BIG' (70 MiB)" in warnings[0]
