@@ -30,6 +30,8 @@ def replay(namespace: dict[str, Any]) -> None:
         )
     target = decode(encoded)
     code = target.guarded()
+    if sys.path and sys.path[0] == hooks.IMPORT_ROOT:
+        del sys.path[0]  # put there for procrun's own imports: the script sees its parent's
     namespace.update(target.module_attrs)
     namespace["__name__"] = "__mp_main__"
     namespace["__doc__"] = None  # the script's own docstring, if any, replaces it

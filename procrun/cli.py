@@ -108,9 +108,7 @@ def run(
     ],
     args: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="ARGS", help="Arguments passed to the script.", show_default=False
-        ),
+        typer.Argument(metavar="ARGS", help="Arguments passed to the script.", show_default=False),
     ] = None,
     start_method: StartMethodOption = None,
 ) -> None:

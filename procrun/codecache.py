@@ -80,9 +80,7 @@ def cache_directory() -> str | None:
         return _checked_directory or None
     directory = os.environ.get(ENV_CACHE_DIR)
     if not directory:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-            os.path.expanduser("~"), ".cache"
-        )
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         directory = os.path.join(base, "procrun")
     _checked_directory = directory if _private(directory) else ""
     return _checked_directory or None

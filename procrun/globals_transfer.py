@@ -76,15 +76,17 @@ def travelling_names() -> frozenset[str]:
 
 def names_read_by_functions(source: bytes | str, filename: str) -> set[str]:
     """Global names read inside functions, lambdas and methods (not module-level code)."""
-    import symtable
+    from procrun.imports import import_unshadowed
 
+    symtable = import_unshadowed("symtable")
     if isinstance(source, bytes):
+        import_unshadowed("tokenize")  # decode_source imports it
         from importlib.util import decode_source
 
         source = decode_source(source)
     names: set[str] = set()
 
-    def visit(table: symtable.SymbolTable, in_function: bool) -> None:
+    def visit(table: Any, in_function: bool) -> None:
         is_comprehension = ".0" in table.get_identifiers()
         counts = in_function or (table.get_type() == "function" and not is_comprehension)
         if counts:

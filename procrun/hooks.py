@@ -31,12 +31,15 @@ START_METHODS = ("spawn", "forkserver", "fork")
 
 _forced_start_method: str | None = None
 _installed = False
+#: True in the process procrun launched (not in its children)
+_in_launcher = False
 
 
 def install(start_method: str | None = None) -> None:
-    """Apply the hooks now to what is loaded, and to the rest when it is imported."""
-    global _forced_start_method
+    """In the launcher: apply the hooks now to what is loaded, the rest when it is imported."""
+    global _forced_start_method, _in_launcher
     _forced_start_method = start_method
+    _in_launcher = True
     pending = {}
     for name, callback in (
         ("multiprocessing", _install_multiprocessing),
@@ -106,7 +109,7 @@ def _install_multiprocessing() -> None:
     import multiprocessing
     from multiprocessing import process, reduction, spawn
 
-    from procrun import pickling
+    from procrun import parent_watch, pickling
     from procrun.globals_transfer import CARRIER
 
     forking_pickler: Any = reduction.ForkingPickler
@@ -122,6 +125,18 @@ def _install_multiprocessing() -> None:
     base_process: Any = process.BaseProcess
     base_process.start = start_with_globals
 
+    bootstrap = base_process._bootstrap
+
+    def bootstrap_watching_parent(self: Any, parent_sentinel: int | None = None) -> int:
+        termination = sys.modules.get("procrun.termination")
+        if termination is not None:  # a forked child inherits the launcher's handler
+            termination.uninstall()
+        if parent_sentinel is not None:
+            parent_watch.watch(parent_sentinel)
+        return int(bootstrap(self, parent_sentinel))
+
+    base_process._bootstrap = bootstrap_watching_parent
+
     get_preparation_data = spawn.get_preparation_data
 
     def preparation_data(name: str) -> dict[str, Any]:
@@ -130,14 +145,19 @@ def _install_multiprocessing() -> None:
         data = get_preparation_data(name)
         data.pop("init_main_from_path", None)
         data["init_main_from_name"] = CHILD_MAIN
-        if _IMPORT_ROOT not in data["sys_path"]:
-            data["sys_path"].append(_IMPORT_ROOT)
+        # First, so that a file named like procrun beside the script cannot shadow it;
+        # procrun.child removes it again before the script's definitions run.
+        data["sys_path"].insert(0, IMPORT_ROOT)
         return data
 
     spawn.get_preparation_data = preparation_data
 
     if _forced_start_method is not None:
         _force_start_method(multiprocessing, _forced_start_method)
+    if _in_launcher:
+        from procrun import termination
+
+        termination.install()
 
 
 def _preload_in_forkserver() -> None:
@@ -150,7 +170,7 @@ def _preload_in_forkserver() -> None:
 
 
 #: The sys.path entry procrun is imported from; children must find procrun._mp_main there.
-_IMPORT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMPORT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _force_start_method(multiprocessing: Any, method: str) -> None:
@@ -168,4 +188,6 @@ def _force_start_method(multiprocessing: Any, method: str) -> None:
 
 def install_in_child() -> None:
     """In a spawned child (multiprocessing is loaded): the same hooks, for grandchildren."""
+    global _in_launcher
+    _in_launcher = False
     _install_multiprocessing()

@@ -142,8 +142,9 @@ def _exit_by_sigint_if_interrupted() -> None:
     # interpreter shutdown (atexit handlers, which join children, run first).
     if not _interrupted:
         return
-    import signal
+    from procrun.imports import import_unshadowed
 
+    signal = import_unshadowed("signal")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -152,8 +152,9 @@ def module_globals(module: str) -> dict[str, Any]:
 def _reduce_class(cls: type) -> tuple[Any, ...]:
     data = _class_bytes.get(cls)
     if data is None:
-        import cloudpickle
+        from procrun.imports import import_unshadowed
 
+        cloudpickle = import_unshadowed("cloudpickle")
         data = _class_bytes[cls] = cloudpickle.dumps(cls)
     return (_load, (data,))
 

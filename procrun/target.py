@@ -89,6 +89,9 @@ class Target:
 
         code = codecache.load(self.filename, self.source)
         if code is None:
+            from procrun.imports import import_unshadowed
+
+            import_unshadowed("ast")
             from procrun.guard import compile_guarded
 
             code, self._split = compile_guarded(self.source, self.filename)
@@ -100,8 +103,9 @@ class Target:
     def split(self) -> Split | None:
         """The program's definition/action split (None for sourceless code), made once."""
         if self._split is None and self.source is not None:
-            import ast
+            from procrun.imports import import_unshadowed
 
+            ast = import_unshadowed("ast")
             from procrun.guard import split_module
 
             self._split = split_module(ast.parse(self.source, self.filename), self.source)

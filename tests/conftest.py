@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -29,6 +30,10 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: What the resource tracker prints about semaphores or shared memory nobody released.
+LEAK_WARNINGS = (b"leaked semaphore", b"leaked shared_memory")
+
+
 def run(
     command: list[str],
     cwd: Path | str | None = None,
@@ -36,7 +41,8 @@ def run(
     timeout: float = RUN_TIMEOUT,
     input: bytes | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
+    """Run ``command`` to the end; no run of any test may leak semaphores or shared memory."""
+    result = subprocess.run(
         command,
         cwd=cwd,
         env=clean_env(env),
@@ -44,6 +50,13 @@ def run(
         capture_output=True,
         timeout=timeout,
     )
+    assert_no_leaks(result.stderr)
+    return result
+
+
+def assert_no_leaks(stderr: bytes) -> None:
+    for warning in LEAK_WARNINGS:
+        assert warning not in stderr, stderr.decode(errors="replace")
 
 
 def run_procrun(
@@ -64,6 +77,17 @@ def run_python(
     timeout: float = RUN_TIMEOUT,
 ) -> subprocess.CompletedProcess[bytes]:
     return run([sys.executable, *map(str, args)], cwd, env, timeout)
+
+
+def without_permission_override() -> list[str]:
+    """A command prefix under which even root obeys file permissions (skips if impossible)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: every file is readable and writable")
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
 def write(path: Path, source: str) -> Path:

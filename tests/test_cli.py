@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import assert_ok, err, out, procrun_command, run, run_procrun, run_python, write
+from conftest import (
+    assert_ok,
+    err,
+    out,
+    procrun_command,
+    run,
+    run_procrun,
+    run_python,
+    without_permission_override,
+    write,
+)
 
 pytestmark = pytest.mark.smoke
 
@@ -146,21 +154,10 @@ def test_directory_without_main(tmp_path: Path) -> None:
     assert_one_line_error(result, 1, "can't find '__main__' module", "empty")
 
 
-def _without_file_permission_override() -> list[str]:
-    """A command prefix under which even root obeys file permissions."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: every file is readable")
-    caps = "-dac_override,-dac_read_search"
-    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
-
-
 def test_unreadable_file(tmp_path: Path) -> None:
     script = write(tmp_path / "secret.py", "print('no')\n")
     script.chmod(0o000)
-    prefix = _without_file_permission_override()
+    prefix = without_permission_override()
     expected = run([*prefix, sys.executable, str(script)])
     result = run([*prefix, *procrun_command(), str(script)])
     assert expected.returncode == 2
