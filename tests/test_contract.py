@@ -158,13 +158,16 @@ def finish(process: subprocess.Popen[bytes], check_leaks: bool = True) -> tuple[
     return process.returncode, stderr
 
 
-@pytest.mark.parametrize("ending", ["normal", "exception"])
-def test_no_orphans_after_a_normal_end(tmp_path: Path, start_method: str, ending: str) -> None:
-    source = TREE + ("raise SystemExit(3)\n" if ending == "exception" else "")
-    script = write(tmp_path / "tree.py", source)
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [("", 0), ("raise SystemExit(3)", 3), ("raise ValueError('uncaught')", 1)],
+)
+def test_no_orphans_after_the_script_ends(
+    tmp_path: Path, start_method: str, ending: str, status: int
+) -> None:
+    script = write(tmp_path / "tree.py", TREE + ending + "\n")
     pid_file = tmp_path / "pids"
-    status, _ = finish(start_tree(script, pid_file, "finite", start_method))
-    assert status == (3 if ending == "exception" else 0)
+    assert finish(start_tree(script, pid_file, "finite", start_method))[0] == status
     assert_all_gone(pid_file)
 
 
