@@ -278,30 +278,26 @@ def annotate(error: BaseException) -> BaseException:
 _annotating = False
 
 
+def run_with_notes(process: Any) -> None:
+    """Make NameErrors from ``process.run`` carry the note (called as the child starts)."""
+    run = process.run
+
+    def run_annotating_name_errors() -> None:
+        try:
+            run()
+        except NameError as error:
+            raise annotate(error)
+
+    process.run = run_annotating_name_errors
+
+
 def _annotate_name_errors() -> None:
-    """Make NameErrors raised by targets, Pool tasks and executor tasks carry the note."""
+    """Make NameErrors raised by Pool and executor tasks carry the note (the process's own
+    ``run`` is wrapped by :func:`run_with_notes`, from the hooks' ``_bootstrap``)."""
     global _annotating
     if _annotating:
         return
     _annotating = True
-    from multiprocessing import process
-
-    base_process: Any = process.BaseProcess
-    bootstrap = base_process._bootstrap
-
-    def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> Any:
-        run = self.run
-
-        def run_with_notes() -> None:
-            try:
-                run()
-            except NameError as error:
-                raise annotate(error)
-
-        self.run = run_with_notes
-        return bootstrap(self, *args, **kwargs)
-
-    base_process._bootstrap = _bootstrap
     for module_name, attribute in (
         ("multiprocessing.pool", "ExceptionWithTraceback"),
         ("concurrent.futures.process", "_ExceptionWithTraceback"),

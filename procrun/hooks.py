@@ -4,6 +4,10 @@
   ``procrun._mp_main`` (which replays the script's definitions) instead of re-running it.
 - ``ForkingPickler.reducer_override``: lambdas, closures and script-made classes by value.
 - ``BaseProcess.start``: each process object carries the parent's globals (spawn/forkserver).
+- ``BaseProcess._bootstrap`` (first thing in every child): watch the parent, so that the child
+  ends if the parent dies; note why a global is missing on a NameError.
+- SIGTERM in the launcher ends the whole tree in order (``procrun.termination``).
+- ``multiprocessing.forkserver``: the fork server preloads procrun's child side.
 - ``--start-method``: the forced method is the default, and the script's own
   ``set_start_method`` calls neither fail nor change it.
 
@@ -110,7 +114,7 @@ def _install_multiprocessing() -> None:
     from multiprocessing import process, reduction, spawn
 
     from procrun import parent_watch, pickling
-    from procrun.globals_transfer import CARRIER
+    from procrun.globals_transfer import CARRIER, run_with_notes
 
     forking_pickler: Any = reduction.ForkingPickler
     forking_pickler.reducer_override = pickling.reducer_override
@@ -127,15 +131,18 @@ def _install_multiprocessing() -> None:
 
     bootstrap = base_process._bootstrap
 
-    def bootstrap_watching_parent(self: Any, parent_sentinel: int | None = None) -> int:
+    def bootstrap_child(self: Any, parent_sentinel: int | None = None) -> int:
+        """Runs first in every child, whatever the start method."""
         termination = sys.modules.get("procrun.termination")
         if termination is not None:  # a forked child inherits the launcher's handler
             termination.uninstall()
         if parent_sentinel is not None:
             parent_watch.watch(parent_sentinel)
+        if state.missing_globals:
+            run_with_notes(self)
         return int(bootstrap(self, parent_sentinel))
 
-    base_process._bootstrap = bootstrap_watching_parent
+    base_process._bootstrap = bootstrap_child
 
     get_preparation_data = spawn.get_preparation_data
 
