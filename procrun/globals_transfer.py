@@ -168,7 +168,8 @@ def _warn_large(values: dict[str, Any], total: int) -> None:
     _warn_once(
         "*large*",
         f"{total / 2**20:.0f} MiB of globals are copied into each child process (largest: "
-        f"{largest}); put big data in shared memory or pass a file path instead",
+        f"{largest}); avoid shifting large amounts of data between processes: put it in a "
+        "SharedArray, or pass a file path the child reads",
     )
 
 

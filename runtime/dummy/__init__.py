@@ -1,0 +1,114 @@
+"""processing.dummy: the processing API on threads instead of processes.
+
+For code written against ``processing`` that should run in one process: the same names, backed
+by ``threading`` and ``multiprocessing.dummy``.
+"""
+
+from __future__ import annotations
+
+import queue as _queue
+import threading
+from multiprocessing import dummy as _dummy
+from multiprocessing.dummy import (
+    Array,
+    Barrier,
+    BoundedSemaphore,
+    Condition,
+    Event,
+    JoinableQueue,
+    Lock,
+    Manager,
+    Pipe,
+    Queue,
+    RLock,
+    Semaphore,
+    Value,
+)
+from multiprocessing.pool import ThreadPool
+
+from ..pool import OldPoolNames
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "Array",
+    "Barrier",
+    "BoundedSemaphore",
+    "BufferedQueue",
+    "Condition",
+    "Event",
+    "JoinableQueue",
+    "Lock",
+    "Manager",
+    "Pipe",
+    "Pool",
+    "Process",
+    "Queue",
+    "RLock",
+    "Semaphore",
+    "Value",
+    "activeChildren",
+    "cpuCount",
+    "currentProcess",
+    "freezeSupport",
+]
+
+
+class Process(_dummy.DummyProcess):
+    """Process: activity run in a separate thread, with the processing package's accessors."""
+
+    def getName(self) -> str:
+        """The thread's name."""
+        return self.name
+
+    def setName(self, name: str) -> None:
+        """Set the thread's name."""
+        self.name = name
+
+    def isAlive(self) -> bool:
+        """Whether the thread is running."""
+        return self.is_alive()
+
+    def isDaemon(self) -> bool:
+        """Whether the thread is daemonic."""
+        return self.daemon
+
+    def setDaemon(self, daemonic: bool) -> None:
+        """Make the thread daemonic or not (before ``start()``)."""
+        self.daemon = daemonic
+
+    def getExitCode(self) -> Any:
+        """0 once the thread has finished, None before."""
+        return self.exitcode
+
+
+class Pool(OldPoolNames, ThreadPool):
+    """Pool: worker threads to which tasks are submitted (camelCase names as well)."""
+
+
+def BufferedQueue() -> _queue.Queue[Any]:
+    """BufferedQueue: a queue whose put() never blocks (unbounded)."""
+    return _queue.Queue()
+
+
+def currentProcess() -> threading.Thread:
+    """currentProcess: the calling thread."""
+    return threading.current_thread()
+
+
+def activeChildren() -> list[threading.Thread]:
+    """activeChildren: the threads started from this one that are still running."""
+    return _dummy.active_children()
+
+
+def cpuCount() -> int:
+    """cpuCount: the number of CPUs in the system."""
+    import os
+
+    return os.cpu_count() or 1
+
+
+def freezeSupport() -> None:
+    """freezeSupport: nothing to do for threads."""
