@@ -14,6 +14,8 @@ guidelines turned into behaviour:
 Like everything a child process or a frozen app imports, it uses only the standard library.
 """
 
+from __future__ import annotations
+
 from multiprocessing import (
     BufferTooShort,
     ProcessError,
@@ -26,20 +28,47 @@ from multiprocessing import (
 )
 
 from . import transfer as _transfer
-from .pool import Manager, Pool
-from .process import (
-    Process,
-    activeChildren,
-    cpuCount,
-    currentProcess,
-    enableLogging,
-    freezeSupport,
-    getLogger,
-    waitForAnyChild,
-)
-from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .pool import Manager, Pool
+    from .process import (
+        Process,
+        activeChildren,
+        cpuCount,
+        currentProcess,
+        enableLogging,
+        freezeSupport,
+        getLogger,
+        waitForAnyChild,
+    )
+    from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __version__ = "0.1.0"
+
+#: name -> the submodule that defines it, imported when the name is first used, so that
+#: ``import processing`` (in every child, and in frozen apps) costs next to nothing.
+_LAZY = {
+    "Manager": "pool",
+    "Pool": "pool",
+    "Process": "process",
+    "activeChildren": "process",
+    "cpuCount": "process",
+    "currentProcess": "process",
+    "enableLogging": "process",
+    "freezeSupport": "process",
+    "getLogger": "process",
+    "waitForAnyChild": "process",
+    "BoundedSemaphore": "synchronize",
+    "Condition": "synchronize",
+    "Event": "synchronize",
+    "Lock": "synchronize",
+    "RLock": "synchronize",
+    "Semaphore": "synchronize",
+}
+
 __all__ = [
     "BoundedSemaphore",
     "BufferTooShort",
@@ -66,5 +95,21 @@ __all__ = [
     "get_logger",
     "waitForAnyChild",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'processing' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 _transfer.install()
