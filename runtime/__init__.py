@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         getLogger,
         waitForAnyChild,
     )
+    from .sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
     from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __version__ = "0.1.0"
@@ -67,6 +68,10 @@ _LAZY = {
     "Lock": "synchronize",
     "RLock": "synchronize",
     "Semaphore": "synchronize",
+    "LocalManager": "sharedmem",
+    "SharedArray": "sharedmem",
+    "SharedStruct": "sharedmem",
+    "SharedValue": "sharedmem",
 }
 
 __all__ = [
@@ -74,6 +79,7 @@ __all__ = [
     "BufferTooShort",
     "Condition",
     "Event",
+    "LocalManager",
     "Lock",
     "Manager",
     "Pool",
@@ -81,6 +87,9 @@ __all__ = [
     "ProcessError",
     "RLock",
     "Semaphore",
+    "SharedArray",
+    "SharedStruct",
+    "SharedValue",
     "TimeoutError",
     "activeChildren",
     "active_children",
