@@ -481,17 +481,44 @@ def environment_summary(args: argparse.Namespace, elapsed: float, load_before: s
     )
 
 
+#: The runtime library's micro-benchmarks: scripts that print their own markdown table.
+RUNTIME_BENCHMARKS = ("runtime_queues.py", "runtime_shared.py")
+
+
+def runtime_tables(python: str, quick: bool, env: dict[str, str]) -> list[str]:
+    """Run each runtime benchmark script with ``python``; its table, or what went wrong."""
+    sections = []
+    for name in RUNTIME_BENCHMARKS:
+        print(f"processing: bench/{name}", flush=True)
+        command = [python, str(BENCH / name), *(["--quick"] if quick else [])]
+        try:
+            result = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+            )
+            table = result.stdout.strip() if result.returncode == 0 else ""
+            problem = "" if table else f"exit {result.returncode}: {result.stderr.strip()[-2000:]}"
+        except subprocess.TimeoutExpired:
+            table, problem = "", "timed out after 600 s"
+        sections.append(f"### `bench/{name}`\n\n{table or 'FAILED: ' + problem}")
+    return sections
+
+
 def report(
-    outcomes: Sequence[Outcome], args: argparse.Namespace, elapsed: float, load_before: str
+    outcomes: Sequence[Outcome],
+    args: argparse.Namespace,
+    elapsed: float,
+    load_before: str,
+    runtime: Sequence[str] = (),
 ) -> str:
     sections = [
         "# procrun benchmark results",
         environment_summary(args, elapsed, load_before),
         "## Results",
         results_table(outcomes),
-        "## Per side",
-        details_table(outcomes),
     ]
+    if runtime:
+        sections += ["## Runtime library (`processing`) against `multiprocessing`", *runtime]
+    sections += ["## Per side", details_table(outcomes)]
     problems = problems_section(outcomes)
     if problems:
         sections += ["## Failures and stderr output", problems.rstrip()]
@@ -512,7 +539,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["startup", "child", "pool", "global"],
+        choices=["startup", "child", "pool", "global", "runtime"],
         help="run only this benchmark (may be given more than once)",
     )
     parser.add_argument(
@@ -561,7 +588,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if failure.stderr.strip():
                     print("    " + "\n    ".join(failure.stderr.strip().splitlines()[-15:]))
             outcomes.append(outcome)
-    text = report(outcomes, args, time.perf_counter() - began, load_before)
+        runtime = []
+        if args.only is None or "runtime" in args.only:
+            runtime = runtime_tables(python, args.quick, env)
+    text = report(outcomes, args, time.perf_counter() - began, load_before, runtime)
     RESULTS.write_text(text, encoding="utf-8")
     print()
     print(text)
