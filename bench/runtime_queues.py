@@ -1,15 +1,17 @@
 """processing's queues against multiprocessing.Queue, side by side, in one run.
 
-    .venv/bin/python bench/runtime_queues.py           # about 60 s
-    .venv/bin/python bench/runtime_queues.py --quick   # about 15 s
+    .venv/bin/python bench/runtime_queues.py           # about 40 s
+    .venv/bin/python bench/runtime_queues.py --quick   # about 10 s
 
-Throughput from a producer process to its parent, under the default start method: rounds
-of 50,000 small tuples, and of 200 items of 1 MiB. One producer serves a processing Queue,
-a processing BufferedQueue and a multiprocessing Queue in turn (the order rotates each
-round): on a shared machine a process pair can run 20% faster or slower than the next, and
-a pair measures all three sides alike. The clock runs from the parent's order to put
-until it has got the last item. Several producers (each with new queues) make the samples;
-each row compares the median throughput of a processing queue with multiprocessing's.
+Throughput from a producer process to its parent, under the default start method, in
+rounds of 5,000 small tuples and of 20 items of 1 MiB. One producer serves a processing
+Queue, a processing BufferedQueue and two multiprocessing Queues in turn, the order rotating
+each round, so that the sides are interleaved and meet the same machine; many producers,
+each with new queues, make the samples. The clock runs from the parent's order to put until
+it has got the last item. Each row compares the median throughput of a processing queue
+with the median of both multiprocessing Queues' samples. The control row compares the two
+multiprocessing Queues: identical queues, so its distance from 1 is the noise of the run (on
+a shared two-core machine one round can run 20% faster or slower than the next).
 
 The last row times ``join()`` of children that have already ended, with the join watch
 (``watch_start`` and ``watch_join``) and without: the common path it must leave as it was.
@@ -34,11 +36,12 @@ from typing import Any
 # `processing` is the runtime/ folder installed under that name, which mypy cannot follow
 queues: Any = import_module("processing.queues")
 
-SMALL_ITEMS = 50_000
-BIG_ITEMS = 200
+SMALL_ITEMS = 5_000  # a round
+BIG_ITEMS = 20  # a round
 BIG_SIZE = 1 << 20
-PRODUCERS, ROUNDS = 4, 4  # samples per side: PRODUCERS * ROUNDS
-QUICK_PRODUCERS, QUICK_ROUNDS = 2, 2
+PRODUCERS, ROUNDS = 8, 10  # samples per side: PRODUCERS * ROUNDS
+QUICK_PRODUCERS, QUICK_ROUNDS = 2, 5
+CONTROL = "multiprocessing Queue 2"
 TARGET = 0.95  # processing throughput / multiprocessing throughput, at least
 JOINS = 20  # children joined per sample
 JOIN_OVERHEAD_US = 2.0  # watched join() - plain join() of an ended child, at most
@@ -47,6 +50,7 @@ SIDES = {
     "processing Queue": lambda ctx: queues.Queue(ctx=ctx),
     "processing BufferedQueue": lambda ctx: queues.BufferedQueue(ctx),
     "multiprocessing Queue": lambda ctx: mp_queues.Queue(ctx=ctx),
+    CONTROL: lambda ctx: mp_queues.Queue(ctx=ctx),
 }
 BASELINE = "multiprocessing Queue"
 
@@ -80,7 +84,7 @@ def throughputs(count: int, size: int, rounds: int) -> dict[str, list[float]]:
             raise RuntimeError("the producer did not start")
     samples: dict[str, list[float]] = {name: [] for name in names}
     for run in range(rounds):
-        for index in [*range(run % 3, 3), *range(run % 3)]:
+        for index in [*range(run % len(sides), len(sides)), *range(run % len(sides))]:
             get = sides[index].get
             started = time.perf_counter()
             orders.send((index, count))
@@ -116,25 +120,31 @@ def rows(quick: bool) -> list[dict[str, str]]:
     producers, rounds = (QUICK_PRODUCERS, QUICK_ROUNDS) if quick else (PRODUCERS, ROUNDS)
     table = []
     for label, count, size, unit, scale in (
-        (f"{SMALL_ITEMS:,} small tuples", SMALL_ITEMS, 0, "items/s", 1.0),
-        (f"{BIG_ITEMS} items of 1 MiB", BIG_ITEMS, BIG_SIZE, "MiB/s", BIG_SIZE / (1 << 20)),
+        (f"small tuples, rounds of {SMALL_ITEMS:,}", SMALL_ITEMS, 0, "items/s", 1.0),
+        (f"1 MiB items, rounds of {BIG_ITEMS}", BIG_ITEMS, BIG_SIZE, "MiB/s", BIG_SIZE / (1 << 20)),
     ):
         samples: dict[str, list[float]] = {name: [] for name in SIDES}
         for _ in range(producers):
             for name, values in throughputs(count, size, rounds).items():
                 samples[name] += [value * scale for value in values]
-        baseline = statistics.median(samples[BASELINE])
-        for name, values in samples.items():
-            if name != BASELINE:
-                median = statistics.median(values)
+        # processing against both multiprocessing queues' samples; the two against each other
+        baseline = statistics.median(samples[BASELINE] + samples[CONTROL])
+        for name in SIDES:
+            if name not in (BASELINE, CONTROL):
+                median = statistics.median(samples[name])
                 table.append(_row(f"{name}: {label}", median, baseline, unit, median / baseline))
+        first, second = (statistics.median(samples[name]) for name in (BASELINE, CONTROL))
+        row = _row(
+            f"control, multiprocessing Queue 2 vs 1: {label}", second, first, unit, second / first
+        )
+        table.append({**row, "target": "noise: distance from 1", "result": "-"})
 
     plain_start: Any = BaseProcess.start
     plain_join: Any = BaseProcess.join
     watched_start = queues.watch_start(plain_start)
     watched_join = queues.watch_join(plain_join)
     plain, watched = [], []
-    for _ in range(producers * rounds):
+    for _ in range(producers * 2):
         plain.append(join_seconds(plain_start, plain_join, JOINS))
         watched.append(join_seconds(watched_start, watched_join, JOINS))
     plain_us, watched_us = 1e6 * statistics.median(plain), 1e6 * statistics.median(watched)

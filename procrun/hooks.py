@@ -161,10 +161,34 @@ def _install_multiprocessing() -> None:
 
     if _forced_start_method is not None:
         _force_start_method(multiprocessing, _forced_start_method)
+    if _runtime_is_ours():
+        # The guideline on joining processes that use queues, for plain multiprocessing too.
+        from processing.queues import (  # type: ignore[import-not-found, unused-ignore]
+            install_join_watch,
+        )
+
+        install_join_watch()
     if _in_launcher:
         from procrun import termination
 
         termination.install()
+
+
+def _runtime_is_ours() -> bool:
+    """Whether ``import processing`` finds procrun's runtime, not a file beside the script
+    (which is the script's to import, as under python: procrun must not run it early)."""
+    module = sys.modules.get("processing")
+    if module is not None:
+        spec = getattr(module, "__spec__", None)
+    else:
+        from importlib.util import find_spec
+
+        spec = find_spec("processing")
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return False
+    script_directory = state.target.path0 if state.target is not None else ""
+    package_parent = os.path.dirname(os.path.dirname(spec.origin))
+    return not script_directory or package_parent != script_directory
 
 
 def _preload_in_forkserver() -> None:

@@ -7,7 +7,8 @@ guidelines turned into behaviour:
 - an unpicklable ``Process`` target or argument is named in the error, with the fix;
 - locks, queues and shared values sent through a queue or a pipe are refused, with the fix
   (pass them to ``Process``: inheritance);
-- ``join()`` on a child stuck feeding a queue nobody reads warns;
+- ``join()`` on a child stuck feeding a queue nobody reads warns (under procrun, for plain
+  ``multiprocessing`` code too);
 - child starts that ship over 64 MiB of arguments warn;
 - manager proxies may be ``copy.copy()``-ed, one per thread.
 
@@ -33,6 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .connection import InheritanceOnlyError, Pipe
     from .pool import Manager, Pool
     from .process import (
         Process,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         getLogger,
         waitForAnyChild,
     )
+    from .queues import BufferedQueue, Queue
     from .sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
     from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
@@ -72,19 +75,27 @@ _LAZY = {
     "SharedArray": "sharedmem",
     "SharedStruct": "sharedmem",
     "SharedValue": "sharedmem",
+    "Queue": "queues",
+    "BufferedQueue": "queues",
+    "Pipe": "connection",
+    "InheritanceOnlyError": "connection",
 }
 
 __all__ = [
     "BoundedSemaphore",
     "BufferTooShort",
+    "BufferedQueue",
     "Condition",
     "Event",
+    "InheritanceOnlyError",
     "LocalManager",
     "Lock",
     "Manager",
+    "Pipe",
     "Pool",
     "Process",
     "ProcessError",
+    "Queue",
     "RLock",
     "Semaphore",
     "SharedArray",

@@ -159,3 +159,13 @@ def enableLogging(
 def getLogger() -> logging.Logger:
     """getLogger: the logger multiprocessing (and processing) log to."""
     return multiprocessing.get_logger()
+
+
+def _watch_joins() -> None:
+    # Guideline: joining a child before getting what it put on a queue can deadlock.
+    from .queues import install_join_watch
+
+    install_join_watch(Process)
+
+
+_watch_joins()

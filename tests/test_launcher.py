@@ -542,3 +542,37 @@ def test_large_copied_globals_warn_once_with_the_largest_names(tmp_path: Path) -
     warnings = [line for line in err(result).splitlines() if "MiB of globals" in line]
     assert len(warnings) == 1
     assert "'BIG' (70 MiB)" in warnings[0]
+
+
+def test_join_before_get_warns_for_plain_multiprocessing(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "deadlock.py",
+        """
+        import multiprocessing as mp
+        import threading
+        import time
+
+        def produce(queue):
+            queue.put(b"x" * (4 * 2**20))  # more than a pipe holds: the child waits for a get()
+
+        queue = mp.Queue()
+        p = mp.Process(target=produce, args=(queue,))
+        p.start()
+
+        def drain_later():
+            time.sleep(3)
+            print(len(queue.get(timeout=30)))
+
+        drainer = threading.Thread(target=drain_later)
+        drainer.start()
+        p.join()  # would wait forever without the drainer
+        drainer.join()
+        print("joined", p.exitcode)
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == f"{4 * 2**20}\njoined 0\n"
+    warnings = [line for line in err(result).splitlines() if "RuntimeWarning" in line]
+    assert len(warnings) == 1
+    assert "Process-1" in warnings[0] and "get() the items before join()" in warnings[0]

@@ -1,0 +1,350 @@
+"""Queues: ``processing``'s Queue and BufferedQueue on top of ``multiprocessing.Queue``.
+
+Both are ``multiprocessing.Queue`` (a pipe, fed by a thread of the process that puts) with
+the old names as well (``putMany``, ``putNoWait``, ``getNoWait``, ``joinThread``,
+``cancelJoin``). What the programming guidelines ask of queues is behaviour here:
+
+- ``Queue`` does not guarantee that put() succeeds without blocking: with a ``maxsize`` it
+  blocks when full, and without one ``multiprocessing`` still bounds it by the platform's
+  semaphore maximum (32,767 unread items on macOS). ``BufferedQueue`` has no bound at all:
+  its put() always returns at once, whatever the consumers do.
+- A Lock, Queue or shared value put on a queue raises ``InheritanceOnlyError`` in the caller
+  (``multiprocessing`` would print a traceback from its feeder thread and drop the item);
+  inside another object (``q.put((lock, 1))``) it is dropped with the fix on stderr.
+- ``install_join_watch()`` makes ``Process.join()`` warn when it waits for a child that
+  cannot end because the items it put on a queue are still unread: get() them before join().
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import multiprocessing.queues as _mp_queues
+import select
+import sys
+import time
+import types
+import weakref
+from multiprocessing.process import BaseProcess
+
+from .connection import InheritanceOnlyError, inherit_only_type, refusal_kind, refusal_message
+from .connection import _safe as _safe_types
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time in every child, so only for the type checker
+    from collections.abc import Callable, Iterable, Iterator
+    from multiprocessing.context import BaseContext
+    from typing import Any
+
+    _QueueBase = _mp_queues.Queue[Any]
+    _Join = Callable[[BaseProcess, "float | None"], None]
+else:
+    _QueueBase = _mp_queues.Queue
+
+__all__ = ["BufferedQueue", "Queue", "install_join_watch", "watch_join", "watch_start"]
+
+
+# put() is on the producer's critical path: call multiprocessing's without super()'s look-up
+_base_put = _QueueBase.put
+
+
+class Queue(_QueueBase):
+    """A process-shared FIFO queue; its put() may block (with a maxsize, when it is full)."""
+
+    def __init__(self, maxsize: int = 0, ctx: BaseContext | None = None) -> None:
+        super().__init__(maxsize, ctx=_context(ctx, "Queue(maxsize, ctx)"))
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Put ``obj`` on the queue; a Lock, Queue or shared value raises InheritanceOnlyError."""
+        # Only obj itself is looked at: searching tuples too cost producers of small tuples
+        # 5-8% of their throughput. Deeper, the feeder thread reports the refusal and drops
+        # the item, as multiprocessing does, but with the fix (_on_queue_feeder_error).
+        cls = type(obj)
+        if cls not in _safe_types:  # most items: a single set look-up
+            kind = inherit_only_type(cls)
+            if kind is not None:
+                raise InheritanceOnlyError(refusal_message(kind, "put on a queue"))
+        _base_put(self, obj, block, timeout)
+
+    def putMany(self, iterable: Iterable[Any]) -> None:
+        """Put each item of ``iterable`` on the queue, in order."""
+        put = self.put
+        for obj in iterable:
+            put(obj)
+
+    def putNoWait(self, obj: Any) -> None:
+        """Put ``obj`` if that needs no waiting, else raise queue.Full (put_nowait)."""
+        self.put(obj, False)
+
+    def getNoWait(self) -> Any:
+        """Get an item if one is there now, else raise queue.Empty (get_nowait)."""
+        return self.get(False)
+
+    def joinThread(self) -> None:
+        """After close(): wait until everything put by this process is in the pipe (join_thread)."""
+        self.join_thread()
+
+    def cancelJoin(self) -> None:
+        """Let this process exit without flushing what it put; unread items may be lost."""
+        self.cancel_join_thread()
+
+    @staticmethod
+    def _on_queue_feeder_error(e: BaseException, obj: object) -> None:
+        # Called in the feeder thread when pickling an item failed; multiprocessing prints a
+        # traceback. An inherit-only object inside the item gets the fix instead.
+        kind = refusal_kind(e, obj)
+        if kind is not None:
+            reason = refusal_message(kind, "put on a queue, even inside another object")
+        elif isinstance(e, RuntimeError) and "inheritance" in str(e):  # processing.sharedmem's
+            reason = str(e)
+        else:
+            _QueueBase._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
+            return
+        sys.stderr.write(
+            f"processing: a {type(obj).__name__} put on a queue was dropped. "
+            f"{reason[0].upper()}{reason[1:]}\n"
+        )
+
+
+class BufferedQueue(Queue):
+    """A queue whose put() and putMany() always succeed without blocking, whatever the consumers do.
+
+    Unbounded: items wait in the putting process until the pipe takes them, so a producer can
+    put any number of tasks before a consumer exists. ``put``'s ``block`` and ``timeout``
+    are accepted and have nothing to do; ``full()`` is always False.
+    """
+
+    def __init__(self, ctx: BaseContext | None = None) -> None:
+        if isinstance(ctx, int):
+            raise TypeError(
+                f"BufferedQueue({ctx!r}): a BufferedQueue has no maxsize (it is unbounded, so "
+                f"that put() never blocks). For a bounded queue use Queue(maxsize)."
+            )
+        ctx = _context(ctx, "BufferedQueue(ctx)")
+        super().__init__(0, ctx)
+        # put() acquires and get() releases this; multiprocessing's BoundedSemaphore blocks
+        # put() when it reaches zero, this counter never does.
+        self._sem = _ItemCount(ctx)
+
+    def qsize(self) -> int:
+        """The approximate number of items in the queue (NotImplementedError on macOS)."""
+        return self._sem.value()
+
+    def full(self) -> bool:
+        """Always False: a BufferedQueue is never full."""
+        return False
+
+
+def _context(ctx: BaseContext | None, call: str) -> BaseContext:
+    if ctx is None:
+        return multiprocessing.get_context()  # the default start method's, as multiprocessing
+    if not hasattr(ctx, "get_start_method"):
+        raise TypeError(
+            f"{call}: ctx must be a multiprocessing context such as "
+            f"multiprocessing.get_context('spawn'), not {ctx!r}"
+        )
+    return ctx
+
+
+class _ItemCount:
+    """Stands in for Queue's BoundedSemaphore in BufferedQueue: counts, never blocks."""
+
+    def __init__(self, ctx: BaseContext) -> None:
+        self._count = ctx.Semaphore(0)
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """put(): one item more. Returns at once."""
+        try:
+            self._count.release()
+        except (ValueError, OSError):  # past the platform's semaphore maximum: qsize undercounts
+            pass
+        return True
+
+    def release(self) -> None:
+        """get(), or a put() whose item could not be pickled: one item fewer."""
+        self._count.acquire(False)
+
+    def value(self) -> int:
+        return int(self._count._semlock._get_value())  # type: ignore[attr-defined]
+
+
+# -- get() before join() -----------------------------------------------------------------
+
+#: Seconds join() waits on a running child before it looks at the queues the child was
+#: given, and between two looks.
+JOIN_GRACE = 1.0
+#: Containers and objects with more items than this are not looked into at start().
+_SCAN_LIMIT = 64
+#: Marks the wrappers, so that installing twice wraps once.
+_WATCHING = "_processing_watches_queues"
+
+
+class _Given:
+    """What the join watch knows of one child: the queues it was given, and if it warned."""
+
+    __slots__ = ("queues", "warned")
+
+    def __init__(self, queues: list[weakref.ref[_mp_queues.Queue[Any]]]) -> None:
+        self.queues = queues
+        self.warned = False
+
+
+#: Child -> _Given, kept beside the Process object: its own attributes travel with it to
+#: spawned children, and weak references cannot be pickled.
+_given: weakref.WeakKeyDictionary[BaseProcess, _Given] = weakref.WeakKeyDictionary()
+
+
+def watch_start(start: Callable[[BaseProcess], None]) -> Callable[[BaseProcess], None]:
+    """Wrap a Process.start so that it notes the queues the child is given, for watch_join.
+
+    ``start()`` deletes the target and arguments from the Process object (bpo-30775), so
+    this is the last moment to see them: arguments, keyword arguments, a bound method's
+    instance, ``functools.partial`` arguments, the globals the target names, and the public
+    attributes of a Process subclass, one level into containers and objects. Only weak
+    references are kept.
+    """
+    if getattr(start, _WATCHING, False):
+        return start
+
+    def watched_start(self: BaseProcess) -> None:
+        try:
+            queues = {id(q): q for q in _reachable_from(self) if isinstance(q, _mp_queues.Queue)}
+            if queues:
+                _given[self] = _Given([weakref.ref(q) for q in queues.values()])
+        except Exception:  # an odd argument or Process subclass must not stop the start
+            pass
+        start(self)
+
+    return _wrapper(watched_start, start)
+
+
+def watch_join(join: _Join) -> _Join:
+    """Wrap a Process.join so that it warns once if the child cannot end: get() before join().
+
+    A process that has put items on a queue does not end until the items are in the pipe,
+    so a parent that joins it before getting them waits forever once the pipe is full (the
+    guidelines' deadlock). While ``join()`` waits for a child that is still running after
+    ``JOIN_GRACE`` seconds, and a queue the child was given (noted by ``watch_start``) holds
+    items that the joining process did not put itself, a RuntimeWarning names the process
+    and says to get() the items first; join() then goes on waiting. Joining a child that
+    has ended costs what it did before.
+    """
+    if getattr(join, _WATCHING, False):
+        return join
+
+    def watched_join(self: BaseProcess, timeout: float | None = None) -> None:
+        popen: Any = getattr(self, "_popen", None)
+        if (
+            popen is None
+            or (timeout is not None and timeout <= JOIN_GRACE)
+            or popen.poll() is not None  # reaps an ended child: join() then has nothing to do
+            or _has_ended(popen.sentinel)  # it is ending
+        ):
+            return join(self, timeout)  # multiprocessing's join, and its errors
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = JOIN_GRACE if deadline is None else deadline - time.monotonic()
+            join(self, max(0.0, min(step, JOIN_GRACE)))
+            if self.exitcode is not None:
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            _warn_if_blocked_by_queue(self)
+
+    return _wrapper(watched_join, join)
+
+
+def install_join_watch(process_class: type[BaseProcess] | None = None) -> None:
+    """Make Process.join() warn when its child cannot end until someone get()s its items.
+
+    Wraps ``start`` and ``join`` of ``process_class`` (default: multiprocessing's
+    BaseProcess, so every Process, processing's included); installing twice wraps once.
+    """
+    cls: Any = process_class if process_class is not None else BaseProcess
+    cls.start = watch_start(cls.start)
+    cls.join = watch_join(cls.join)
+
+
+def _wrapper(wrapper: Any, wrapped: Callable[..., Any]) -> Any:
+    functools.update_wrapper(wrapper, wrapped)
+    setattr(wrapper, _WATCHING, True)
+    return wrapper
+
+
+def _has_ended(sentinel: int) -> bool:
+    # multiprocessing's sentinel becomes readable when the child ends; a zero-timeout poll
+    # costs a microsecond (connection.wait(), which join(timeout) uses, costs tens).
+    poller = select.poll()
+    poller.register(sentinel, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _warn_if_blocked_by_queue(process: BaseProcess) -> None:
+    try:
+        given = _given.get(process)
+    except TypeError:  # a Process subclass that cannot be hashed: never noted at start()
+        return
+    if given is None or given.warned:
+        return  # given no queue, or warned already: once per process
+    queue = _unread_queue(given)
+    if queue is None:
+        return
+    given.warned = True
+    import warnings
+
+    warnings.warn(
+        f"{process.name} (pid {process.pid}) has not ended after {JOIN_GRACE:g} s of join(), "
+        f"and a {type(queue).__name__} it was given holds items nobody has read: a process "
+        f"that put items on a queue cannot end until they are read, so this join() may "
+        f"wait forever. get() the items before join().",
+        RuntimeWarning,
+        stacklevel=3,  # the caller of join()
+    )
+
+
+def _unread_queue(given: _Given) -> _mp_queues.Queue[Any] | None:
+    for ref in given.queues:
+        queue = ref()
+        if (
+            queue is not None
+            # the joining process put nothing on it (else the items may be the child's tasks)
+            and getattr(queue, "_thread", None) is None
+            and _holds_unread_items(queue)
+        ):
+            return queue
+    return None
+
+
+def _holds_unread_items(queue: _mp_queues.Queue[Any]) -> bool:
+    try:
+        return not queue.empty()
+    except (OSError, ValueError):  # this process closed its reading end
+        return False
+
+
+def _reachable_from(process: BaseProcess) -> Iterator[object]:
+    """What the child is given: arguments, attributes, the target's globals; one level in."""
+    roots: list[object] = []
+    target: Any = getattr(process, "_target", None)
+    roots.extend(getattr(process, "_args", ()))
+    roots.extend(getattr(process, "_kwargs", {}).values())
+    roots.extend(value for name, value in vars(process).items() if not name.startswith("_"))
+    while target is not None:
+        roots.extend(getattr(target, "args", ()) or ())  # functools.partial
+        roots.extend((getattr(target, "keywords", None) or {}).values())
+        roots.append(getattr(target, "__self__", None))  # a bound method's instance
+        code = getattr(target, "__code__", None)
+        namespace = getattr(target, "__globals__", None)
+        if code is not None and namespace is not None:
+            roots.extend(namespace[name] for name in code.co_names if name in namespace)
+        target = getattr(target, "func", None)
+    for root in roots:
+        yield root
+        if isinstance(root, (tuple, list, set, frozenset, dict)):
+            items: Any = root.values() if isinstance(root, dict) else root
+        elif not isinstance(root, (type, types.ModuleType)) and hasattr(root, "__dict__"):
+            items = vars(root).values()
+        else:
+            continue
+        if len(items) <= _SCAN_LIMIT:  # a big data argument is no place for a queue
+            yield from items
