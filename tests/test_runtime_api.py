@@ -170,6 +170,19 @@ def test_dummy_is_the_same_api_on_threads() -> None:
         assert pool.applyAsync(double, (4,)).get(WAIT) == 8
         assert sorted(pool.imapUnordered(double, range(3))) == [0, 2, 4]
     assert processing.dummy.cpuCount() >= 1
+    counter = processing.dummy.SharedValue("i", 0)
+
+    def bump() -> None:
+        for _ in range(100):
+            with counter.get_lock():
+                counter.value += 1
+
+    threads = [processing.dummy.Process(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT)
+    assert counter.value == 400
 
 
 def test_every_public_name_of_ours_is_documented() -> None:

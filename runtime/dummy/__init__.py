@@ -27,6 +27,7 @@ from multiprocessing.dummy import (
 from multiprocessing.pool import ThreadPool
 
 from ..pool import OldPoolNames
+from ..sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = [
     "Condition",
     "Event",
     "JoinableQueue",
+    "LocalManager",
     "Lock",
     "Manager",
     "Pipe",
@@ -48,6 +50,9 @@ __all__ = [
     "Queue",
     "RLock",
     "Semaphore",
+    "SharedArray",
+    "SharedStruct",
+    "SharedValue",
     "Value",
     "activeChildren",
     "cpuCount",
