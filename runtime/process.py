@@ -27,7 +27,39 @@ __all__ = [
 ]
 
 
-class Process(multiprocessing.Process):
+class OldProcessNames:
+    """The processing package's accessors, for processes and threads alike."""
+
+    name: str
+    daemon: bool
+    exitcode: int | None
+
+    def getName(self) -> str:
+        """The process's name."""
+        return self.name
+
+    def setName(self, name: str) -> None:
+        """Set the process's name."""
+        self.name = name
+
+    def isAlive(self) -> bool:
+        """Whether the process is running."""
+        return bool(self.is_alive())  # type: ignore[attr-defined]
+
+    def isDaemon(self) -> bool:
+        """Whether the process is daemonic (terminated when its parent exits)."""
+        return bool(self.daemon)
+
+    def setDaemon(self, daemonic: bool) -> None:
+        """Make the process daemonic or not (before ``start()``)."""
+        self.daemon = daemonic
+
+    def getExitCode(self) -> int | None:
+        """The exit code (negative: killed by that signal), or None while running."""
+        return self.exitcode
+
+
+class Process(OldProcessNames, multiprocessing.Process):
     """Process: activity run in a separate process; its target and arguments must pickle."""
 
     def start(self) -> None:
@@ -46,33 +78,9 @@ class Process(multiprocessing.Process):
                 f"which pickles lambdas and closures by value. ({error})"
             ) from error
 
-    def getName(self) -> str:
-        """The process's name."""
-        return self.name
-
-    def setName(self, name: str) -> None:
-        """Set the process's name."""
-        self.name = name
-
-    def isAlive(self) -> bool:
-        """Whether the process is running."""
-        return self.is_alive()
-
-    def isDaemon(self) -> bool:
-        """Whether the process is daemonic (terminated when its parent exits)."""
-        return bool(self.daemon)
-
-    def setDaemon(self, daemonic: bool) -> None:
-        """Make the process daemonic or not (before ``start()``)."""
-        self.daemon = daemonic
-
     def getPid(self) -> int | None:
         """The process id, once started."""
         return self.pid
-
-    def getExitCode(self) -> int | None:
-        """The exit code (negative: killed by that signal), or None while running."""
-        return self.exitcode
 
     def getAuthKey(self) -> bytes:
         """The process's authentication key."""

@@ -78,8 +78,9 @@ def count_under_lock(lock: Any, counter: Any, n: int) -> None:
             counter.value += 1
 
 
-def wait_on_condition(condition: Any, woken: Any) -> None:
+def wait_on_condition(condition: Any, ready: Any, woken: Any) -> None:
     with condition:
+        ready.release()  # the parent gets the lock only once this waits (wait releases it)
         condition.wait(WAIT)
         woken.release()
 
@@ -94,11 +95,17 @@ def test_synchronization_primitives_across_processes(method: str) -> None:
         for p in ps:
             p.join(WAIT)
         assert counter.value == 1000
-    condition, woken = processing.Condition(), processing.Semaphore(0)
-    waiters = [processing.Process(target=wait_on_condition, args=(condition, woken)) for _ in "ab"]
+    condition, ready, woken = (
+        processing.Condition(),
+        processing.Semaphore(0),
+        processing.Semaphore(0),
+    )
+    waiters = [
+        processing.Process(target=wait_on_condition, args=(condition, ready, woken)) for _ in "ab"
+    ]
     for p in waiters:
         p.start()
-    time.sleep(0.5)  # let both wait
+    assert ready.acquire(timeout=WAIT) and ready.acquire(timeout=WAIT)
     with condition:
         condition.notifyAll()
     assert woken.acquire(timeout=WAIT) and woken.acquire(timeout=WAIT)

@@ -27,6 +27,7 @@ from multiprocessing.dummy import (
 from multiprocessing.pool import ThreadPool
 
 from ..pool import OldPoolNames
+from ..process import OldProcessNames
 from ..sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
 
 TYPE_CHECKING = False
@@ -61,32 +62,8 @@ __all__ = [
 ]
 
 
-class Process(_dummy.DummyProcess):
+class Process(OldProcessNames, _dummy.DummyProcess):  # type: ignore[misc]
     """Process: activity run in a separate thread, with the processing package's accessors."""
-
-    def getName(self) -> str:
-        """The thread's name."""
-        return self.name
-
-    def setName(self, name: str) -> None:
-        """Set the thread's name."""
-        self.name = name
-
-    def isAlive(self) -> bool:
-        """Whether the thread is running."""
-        return self.is_alive()
-
-    def isDaemon(self) -> bool:
-        """Whether the thread is daemonic."""
-        return self.daemon
-
-    def setDaemon(self, daemonic: bool) -> None:
-        """Make the thread daemonic or not (before ``start()``)."""
-        self.daemon = daemonic
-
-    def getExitCode(self) -> Any:
-        """0 once the thread has finished, None before."""
-        return self.exitcode
 
 
 class Pool(OldPoolNames, ThreadPool):
