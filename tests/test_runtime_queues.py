@@ -459,7 +459,7 @@ def test_join_warns_once_when_the_child_waits_for_a_get(
     assert [w.category for w in caught] == [RuntimeWarning]
     message = str(caught[0].message)
     assert f"feeder-7 (pid {child.pid})" in message and "get() the items before join()" in message
-    assert warned_after is not None and warned_after < 2.0
+    assert warned_after is not None and warned_after < 3.0  # "after about a second"
     assert drained == [bytes([n]) * MB for n in range(4)]
 
 
