@@ -161,8 +161,9 @@ def _install_multiprocessing() -> None:
 
     if _forced_start_method is not None:
         _force_start_method(multiprocessing, _forced_start_method)
-    if _runtime_is_ours():
-        # The guideline on joining processes that use queues, for plain multiprocessing too.
+    if _in_launcher and _runtime_is_ours():
+        # The guideline on joining processes that use queues, for plain multiprocessing too
+        # (in the main process: spawned children stay light; forked ones inherit it).
         from processing.queues import (  # type: ignore[import-not-found, unused-ignore]
             install_join_watch,
         )
