@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # typing costs milliseconds at start-up, so only for the type
 
 #: The module each spawned child runs as ``__mp_main__``.
 CHILD_MAIN = "procrun._mp_main"
-START_METHODS = ("spawn", "forkserver", "fork")
 
 _forced_start_method: str | None = None
 _installed = False

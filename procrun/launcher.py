@@ -142,13 +142,6 @@ def _exit_by_sigint_if_interrupted() -> None:
     # interpreter shutdown (atexit handlers, which join children, run first).
     if not _interrupted:
         return
-    from procrun.imports import import_unshadowed
+    from procrun.termination import die_by_signal
 
-    signal = import_unshadowed("signal")
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
+    die_by_signal("SIGINT")

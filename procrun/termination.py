@@ -52,9 +52,20 @@ def _terminate_tree(signum: int, frame: FrameType | None) -> None:
     for child in children:
         child.join(max(0.0, deadline - time.monotonic()))
     util._exit_function()  # type: ignore[attr-defined]
+    die_by_signal("SIGTERM")
+
+
+def die_by_signal(name: str) -> None:
+    """End this process killed by the signal ``name`` ("SIGINT"), as python itself ends,
+    so that the shell sees that status; what stdout and stderr hold is written first."""
+    from procrun.imports import import_unshadowed
+
+    signal = import_unshadowed("signal")
+    signum = getattr(signal, name)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
-    os.kill(os.getpid(), signal.SIGTERM)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
