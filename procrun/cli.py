@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from procrun import __version__
+from procrun.checker.commands import register as register_checker
+from procrun.freezer.commands import register as register_freezer
 
 HELP = """Run Python multiprocessing programs safely under every start method.
 
@@ -115,6 +117,10 @@ def run(
     from procrun.launcher import run_script
 
     raise typer.Exit(run_script(script, list(args or []), _value(start_method)))
+
+
+register_freezer(app)
+register_checker(app)
 
 
 def _value(method: StartMethod | None) -> str | None:

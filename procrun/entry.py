@@ -15,7 +15,7 @@ from procrun import __version__
 START_METHODS = ("spawn", "forkserver", "fork")
 ENV_START_METHOD = "PROCRUN_START_METHOD"
 #: Words that name a command rather than a script (``procrun ./check`` runs a file so named).
-COMMANDS: frozenset[str] = frozenset()
+COMMANDS = frozenset({"check", "fix", "freeze"})
 
 
 class UsageError(Exception):

@@ -1,0 +1,4 @@
+"""``procrun freeze``: build a PyInstaller executable with procrun's bootstrap inside.
+
+Heavy side of procrun (PyInstaller, rich): never imported by children or by frozen apps.
+"""
