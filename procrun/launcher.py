@@ -37,6 +37,19 @@ def run_script(script: str, args: list[str], start_method: str | None) -> int:
     return _run(target, args, start_method)
 
 
+def run_bundled(script: str, args: list[str], start_method: str | None) -> int:
+    """A frozen app's program: like :func:`run_script`, but ``sys.argv[0]`` stays the
+    executable and ``sys.path`` stays the bundle's (PyInstaller put the script's folder on it)."""
+    from procrun.target import resolve_script
+
+    try:
+        target = resolve_script(script)
+    except LaunchError as error:
+        return _fail(error)
+    target.argv0 = sys.argv[0] if sys.argv else script
+    return _run(target, args, start_method, set_path0=False)
+
+
 def run_module(module: str, args: list[str], start_method: str | None) -> int:
     """``procrun -m MODULE ARGS...``: the exit status, as ``python -m`` gives it."""
     from procrun.target import resolve_module
@@ -63,7 +76,9 @@ def _set_path0(path: str) -> None:
         sys.path.insert(0, path)
 
 
-def _run(target: Target, args: list[str], start_method: str | None) -> int:
+def _run(
+    target: Target, args: list[str], start_method: str | None, set_path0: bool = True
+) -> int:
     try:
         code = target.compile()
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes, before Python 3.12
@@ -77,7 +92,8 @@ def _run(target: Target, args: list[str], start_method: str | None) -> int:
         namespace["__annotations__"] = {}  # the interpreter gives __main__ one at start-up
     sys.modules["__main__"] = sys.modules["__mp_main__"] = main
     sys.argv[:] = [target.argv0, *args]
-    _set_path0(target.path0)
+    if set_path0:
+        _set_path0(target.path0)
     os.environ[ENV_MAIN] = target.encode()
     state.target, state.main_globals = target, namespace
     hooks.install(start_method)

@@ -1,0 +1,385 @@
+"""procrun freeze: real PyInstaller builds, run under spawn, forkserver and fork.
+
+Builds are slow, so each is made once per test session (module-scoped fixtures) and shared:
+a onefile and a onedir build of one unguarded Pool app, and one build per launcher
+acceptance script. Every frozen run gets a clean environment whose PATH and PYTHONPATH do not
+reach the building Python: the executables must not need procrun or Python installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import START_METHODS, assert_ok, err, out, run_procrun, write
+
+pytestmark = pytest.mark.timeout(600)
+
+BUILD_TIMEOUT = 400
+#: Frozen runs see only this environment (plus the start method): no Python, no procrun.
+BARE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+POOL_APP = """
+import argparse
+import importlib.util
+import multiprocessing
+import os
+import sys
+import time
+
+parser = argparse.ArgumentParser(description="an unguarded app")
+parser.add_argument("--count", type=int, default=20)
+options = parser.parse_args()
+
+with open(os.path.join(os.path.dirname(__file__), "data", "factor.txt")) as handle:
+    FACTOR = int(handle.read())
+
+
+def work(item):
+    time.sleep(0.05)
+    return item * FACTOR
+
+
+with multiprocessing.Pool(2) as pool:
+    total = sum(pool.map(work, range(options.count), chunksize=1))
+print("total", total, multiprocessing.get_start_method())
+heavy = ("typer", "rich", "click", "libcst", "PyInstaller")
+print("heavy loaded", sorted(name for name in sys.modules if name.split(".")[0] in heavy))
+print("heavy bundled", [name for name in heavy if importlib.util.find_spec(name)])
+"""
+
+ACCEPTANCE = {
+    # The guidelines' safe-importing example, unguarded: the child prints once.
+    "guidelines.py": """
+        from multiprocessing import Process
+
+        def foo():
+            print("hello")
+
+        p = Process(target=foo)
+        p.start()
+        p.join()
+        print("exit", p.exitcode)
+    """,
+    # Queue, Lock and Value as globals, a lambda and a closure as targets.
+    "shared_globals.py": """
+        import multiprocessing
+
+        queue = multiprocessing.Queue()
+        lock = multiprocessing.Lock()
+        counter = multiprocessing.Value("i", 0)
+
+        def add(amount):
+            with lock:
+                counter.value += amount
+            queue.put(amount)
+
+        def make_adder(amount):
+            def adder():
+                add(amount)
+            return adder
+
+        workers = [multiprocessing.Process(target=make_adder(n)) for n in range(1, 4)]
+        workers.append(multiprocessing.Process(target=lambda: add(10)))
+        for worker in workers:
+            worker.start()
+        received = sorted(queue.get(timeout=30) for _ in workers)
+        for worker in workers:
+            worker.join()
+        print("received", received, "counter", counter.value)
+    """,
+    # An exit status, and an uncaught error whose traceback names this file and line.
+    "failing.py": """
+        import multiprocessing
+        import sys
+
+        def square(x):
+            return x * x
+
+        with multiprocessing.Pool(1) as pool:
+            print("squares", pool.map(square, [1, 2, 3]))
+        if sys.argv[1:] == ["exit"]:
+            sys.exit(3)
+        raise ValueError("the app failed here")
+    """,
+}
+
+
+def freeze(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return run_procrun("freeze", *args, cwd=cwd, timeout=BUILD_TIMEOUT)
+
+
+def run_frozen(
+    executable: Path, *args: str, start_method: str, cwd: Path
+) -> subprocess.CompletedProcess[bytes]:
+    env = dict(BARE_ENV, PROCRUN_START_METHOD=start_method, HOME=str(cwd))
+    return subprocess.run(
+        [str(executable), *args], cwd=cwd, env=env, capture_output=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def pool_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pool_app")
+    write(folder / "app.py", POOL_APP)
+    write(folder / "data" / "factor.txt", "3\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def onefile(pool_app: Path) -> Path:
+    result = freeze("app.py", "--add-data", "data:data", "--verify", cwd=pool_app)
+    assert_ok(result)
+    assert "verified under" in out(result)
+    return pool_app / "dist" / "app"
+
+
+@pytest.fixture(scope="module")
+def onedir(pool_app: Path) -> tuple[Path, dict[str, object]]:
+    result = freeze(
+        "app.py", "--onedir", "--name", "app_dir", "--add-data", "data:data", "--json",
+        cwd=pool_app,
+    )  # fmt: skip
+    assert_ok(result)
+    summary = json.loads(out(result))
+    return pool_app / "dist" / "app_dir" / "app_dir", summary
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` now, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def run_counting(executable: Path, start_method: str, cwd: Path) -> tuple[int, str, int]:
+    """Run ``executable``; its exit status, stdout and the most processes below it at once."""
+    env = dict(BARE_ENV, PROCRUN_START_METHOD=start_method, HOME=str(cwd))
+    process = subprocess.Popen(
+        [str(executable)], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    most = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal most
+        while not done.is_set():
+            most = max(most, len(descendants(process.pid)))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        done.set()
+        sampler.join()
+    assert process.returncode == 0, stderr.decode(errors="replace")
+    return process.returncode, stdout.decode(), most
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_frozen_unguarded_pool_prints_once_without_respawning(
+    onefile: Path, pool_app: Path, method: str
+) -> None:
+    _, stdout, most = run_counting(onefile, method, pool_app)
+    lines = stdout.splitlines()
+    assert [line for line in lines if line.startswith("total")] == [f"total 570 {method}"]
+    # 2 workers + the onefile bootloader's Python + the resource tracker + the fork server
+    assert 0 < most <= 2 + 3, f"{most} processes at once below the app"
+
+
+def test_frozen_app_carries_and_imports_no_heavy_module(onefile: Path, pool_app: Path) -> None:
+    result = run_frozen(onefile, start_method="spawn", cwd=pool_app)
+    assert_ok(result)
+    assert "heavy loaded []" in out(result)
+    assert "heavy bundled []" in out(result)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_frozen_argparse_app_never_sees_multiprocessing_arguments(
+    onefile: Path, pool_app: Path, method: str
+) -> None:
+    result = run_frozen(onefile, "--count", "4", start_method=method, cwd=pool_app)
+    assert_ok(result)
+    assert f"total 18 {method}" in out(result)
+    assert "usage:" not in err(result)
+    bad = run_frozen(onefile, "--bogus", start_method=method, cwd=pool_app)
+    assert bad.returncode == 2
+    assert "usage: app [-h] [--count COUNT]" in err(bad)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_onedir_build_finds_its_added_data(
+    onedir: tuple[Path, dict[str, object]], pool_app: Path, method: str, tmp_path: Path
+) -> None:
+    executable, summary = onedir
+    assert summary["mode"] == "onedir"
+    assert summary["executable"] == str(executable)
+    assert isinstance(summary["size"], int) and summary["size"] > 1_000_000
+    result = run_frozen(executable, start_method=method, cwd=tmp_path)
+    assert_ok(result)
+    assert f"total 570 {method}" in out(result)
+
+
+def test_rebuild_with_nothing_changed_reuses_pyinstallers_cache(
+    onefile: Path, pool_app: Path
+) -> None:
+    before = onefile.stat().st_mtime_ns
+    result = freeze("app.py", "--add-data", "data:data", "--json", cwd=pool_app)
+    assert_ok(result)
+    log = Path(json.loads(out(result))["log"]).read_text()
+    assert "Building because" not in log, log
+    assert onefile.stat().st_mtime_ns == before
+
+
+@pytest.fixture(scope="module")
+def acceptance_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """Each acceptance script, frozen onedir (one through a spec that pyinstaller builds)."""
+    folder = tmp_path_factory.mktemp("acceptance")
+    apps = {}
+    for name, source in ACCEPTANCE.items():
+        write(folder / name, source)
+        stem = name.removesuffix(".py")
+        if name == "failing.py":
+            assert_ok(freeze(name, "--onedir", "--spec", cwd=folder))
+            built = subprocess.run(
+                [sys.executable, "-m", "PyInstaller", f"{stem}.spec", "--noconfirm"],
+                cwd=folder,
+                capture_output=True,
+                timeout=BUILD_TIMEOUT,
+            )
+            assert built.returncode == 0, built.stderr.decode(errors="replace")[-3000:]
+        else:
+            assert_ok(freeze(name, "--onedir", "--quiet", cwd=folder))
+        apps[name] = folder / "dist" / stem / stem
+    yield apps
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("guidelines.py", ()), ("shared_globals.py", ()), ("failing.py", ("exit",))],
+)
+def test_acceptance_scripts_frozen_as_under_procrun(
+    acceptance_apps: dict[str, Path], script: str, args: tuple[str, ...], method: str
+) -> None:
+    executable = acceptance_apps[script]
+    folder = executable.parent.parent.parent
+    expected = run_procrun(folder / script, *args, start_method=method, cwd=folder)
+    frozen = run_frozen(executable, *args, start_method=method, cwd=folder)
+    assert (frozen.returncode, out(frozen)) == (expected.returncode, out(expected))
+    assert frozen.returncode == (3 if args else 0)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_frozen_traceback_names_the_users_file_and_line(
+    acceptance_apps: dict[str, Path], method: str
+) -> None:
+    executable = acceptance_apps["failing.py"]
+    frozen = run_frozen(executable, start_method=method, cwd=executable.parent)
+    assert frozen.returncode == 1
+    assert out(frozen) == "squares [1, 4, 9]\n"
+    stderr = err(frozen)
+    assert 'failing.py", line 11, in <module>' in stderr, stderr
+    assert 'raise ValueError("the app failed here")' in stderr
+    assert stderr.rstrip().endswith("ValueError: the app failed here")
+    assert "procrun/" not in stderr
+
+
+# -- bad input: each refused before PyInstaller builds anything -------------------------------
+
+
+def test_missing_script_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = freeze("nothere.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert err(result).strip() == (
+        "procrun freeze: error: can't open file 'nothere.py': No such file or directory"
+    )
+    assert not (tmp_path / "build").exists()
+
+
+def test_syntax_error_is_reported_before_pyinstaller(tmp_path: Path) -> None:
+    write(tmp_path / "bad.py", "x = 1\nprint 'hello'\n")
+    result = freeze("bad.py", cwd=tmp_path)
+    assert result.returncode == 2
+    message = err(result).strip()
+    assert message.startswith("procrun freeze: error: bad.py:2: SyntaxError:"), message
+    assert "Python 2" in message
+    assert len(message.splitlines()) == 1
+    assert not (tmp_path / "build").exists()
+
+
+def test_foreign_dist_entry_is_not_overwritten(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    mine = write(tmp_path / "dist" / "app", "my own file\n")
+    result = freeze("app.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "procrun did not build it" in err(result)
+    assert "--force" in err(result)
+    assert mine.read_text() == "my own file\n"
+
+
+def test_pyinstaller_failure_shows_its_log_tail_and_where_the_log_is(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = freeze("app.py", "--", "--no-such-pyinstaller-option", cwd=tmp_path)
+    assert result.returncode == 1
+    stderr = err(result)
+    assert "PyInstaller failed" in stderr
+    log = tmp_path / "build" / "procrun" / "app" / "build.log"
+    assert str(log) in stderr
+    assert "--no-such-pyinstaller-option" in stderr  # the relevant line of its log
+    assert "Traceback" not in stderr
+
+
+def test_missing_pyinstaller_says_how_to_install_it(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    code = (
+        "import sys; sys.modules['PyInstaller'] = None; from procrun.entry import main; "
+        "sys.exit(main(['freeze', 'app.py']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "PyInstaller is not installed" in err(result)
+    assert "pip install pyinstaller" in err(result)
+
+
+def test_spec_option_writes_an_editable_spec_and_builds_nothing(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = freeze("app.py", "--spec", "--hidden-import", "json", cwd=tmp_path)
+    assert_ok(result)
+    spec = (tmp_path / "app.spec").read_text()
+    assert "from procrun.freezer.bundle import prepare" in spec
+    assert "['json']" in spec
+    compile(spec, "app.spec", "exec")
+    assert not (tmp_path / "dist").exists()
+    again = freeze("app.py", "--spec", cwd=tmp_path)
+    assert_ok(again)  # procrun's own spec may be rewritten
+    (tmp_path / "app.spec").write_text("# my spec\n")
+    refused = freeze("app.py", "--spec", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert (tmp_path / "app.spec").read_text() == "# my spec\n"
