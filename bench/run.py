@@ -481,24 +481,34 @@ def environment_summary(args: argparse.Namespace, elapsed: float, load_before: s
     )
 
 
-#: The runtime library's micro-benchmarks: scripts that print their own markdown table.
-RUNTIME_BENCHMARKS = ("runtime_queues.py", "runtime_shared.py")
+#: Benchmarks that are scripts printing their own markdown table, by --only key: the
+#: runtime library's micro-benchmarks, and the freezer against plain PyInstaller. The freezer
+#: needs procrun's dependencies (typer, PyInstaller), so it runs with this python's procrun.
+SCRIPT_BENCHMARKS = {
+    "runtime": (
+        "Runtime library (`processing`) against `multiprocessing`",
+        ("runtime_queues.py", "runtime_shared.py"),
+    ),
+    "freeze": ("`procrun freeze` against plain PyInstaller", ("freeze.py",)),
+}
+NEEDS_DEPENDENCIES = frozenset({"freeze"})
 
 
-def runtime_tables(python: str, quick: bool, env: dict[str, str]) -> list[str]:
-    """Run each runtime benchmark script with ``python``; its table, or what went wrong."""
+def script_tables(python: str, key: str, quick: bool, env: dict[str, str]) -> list[str]:
+    """Run each of ``key``'s benchmark scripts with ``python``; its table, or what went wrong."""
     sections = []
-    for name in RUNTIME_BENCHMARKS:
-        print(f"processing: bench/{name}", flush=True)
-        command = [python, str(BENCH / name), *(["--quick"] if quick else [])]
+    for name in SCRIPT_BENCHMARKS[key][1]:
+        print(f"{key}: bench/{name}", flush=True)
+        interpreter = PYTHON if key in NEEDS_DEPENDENCIES else python
+        command = [interpreter, str(BENCH / name), *(["--quick"] if quick else [])]
         try:
             result = subprocess.run(
-                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
             )
             table = result.stdout.strip() if result.returncode == 0 else ""
             problem = "" if table else f"exit {result.returncode}: {result.stderr.strip()[-2000:]}"
         except subprocess.TimeoutExpired:
-            table, problem = "", "timed out after 600 s"
+            table, problem = "", "timed out after 1800 s"
         sections.append(f"### `bench/{name}`\n\n{table or 'FAILED: ' + problem}")
     return sections
 
@@ -508,7 +518,7 @@ def report(
     args: argparse.Namespace,
     elapsed: float,
     load_before: str,
-    runtime: Sequence[str] = (),
+    scripts: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> str:
     sections = [
         "# procrun benchmark results",
@@ -516,8 +526,8 @@ def report(
         "## Results",
         results_table(outcomes),
     ]
-    if runtime:
-        sections += ["## Runtime library (`processing`) against `multiprocessing`", *runtime]
+    for heading, tables in scripts:
+        sections += [f"## {heading}", *tables]
     sections += ["## Per side", details_table(outcomes)]
     problems = problems_section(outcomes)
     if problems:
@@ -539,7 +549,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["startup", "child", "pool", "global", "runtime"],
+        choices=["startup", "child", "pool", "global", *SCRIPT_BENCHMARKS],
         help="run only this benchmark (may be given more than once)",
     )
     parser.add_argument(
@@ -588,10 +598,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if failure.stderr.strip():
                     print("    " + "\n    ".join(failure.stderr.strip().splitlines()[-15:]))
             outcomes.append(outcome)
-        runtime = []
-        if args.only is None or "runtime" in args.only:
-            runtime = runtime_tables(python, args.quick, env)
-    text = report(outcomes, args, time.perf_counter() - began, load_before, runtime)
+        scripts = [
+            (heading, script_tables(python, key, args.quick, env))
+            for key, (heading, _) in SCRIPT_BENCHMARKS.items()
+            if args.only is None or key in args.only
+        ]
+    text = report(outcomes, args, time.perf_counter() - began, load_before, scripts)
     RESULTS.write_text(text, encoding="utf-8")
     print()
     print(text)
