@@ -48,7 +48,7 @@ def freeze(
     pyinstaller_args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[-- PYINSTALLER_ARGS]...",
+            metavar="PYINSTALLER_ARGS",
             help="Passed to PyInstaller's build (e.g. -- --log-level DEBUG).",
             show_default=False,
         ),
