@@ -383,3 +383,24 @@ def test_spec_option_writes_an_editable_spec_and_builds_nothing(tmp_path: Path) 
     refused = freeze("app.py", "--spec", cwd=tmp_path)
     assert refused.returncode == 2
     assert (tmp_path / "app.spec").read_text() == "# my spec\n"
+
+
+def test_frozen_runs_use_an_environment_without_procrun(tmp_path: Path) -> None:
+    """What makes every frozen run above a run on a machine without procrun."""
+    import shutil
+
+    for name in ("python3", "python", "procrun"):
+        found = shutil.which(name, path=BARE_ENV["PATH"])
+        if found is None:
+            continue
+        assert not Path(found).resolve().is_relative_to(Path(sys.prefix).resolve())
+        if name != "procrun":
+            probe = subprocess.run(
+                [found, "-c", "import procrun"],
+                env=BARE_ENV,
+                cwd=tmp_path,
+                capture_output=True,
+                timeout=60,
+            )
+            assert probe.returncode != 0, f"{found} imports procrun"
+    assert shutil.which("procrun", path=BARE_ENV["PATH"]) is None
