@@ -34,6 +34,8 @@ import os
 import sys
 import time
 
+from helpers import scale
+
 parser = argparse.ArgumentParser(description="an unguarded app")
 parser.add_argument("--count", type=int, default=20)
 options = parser.parse_args()
@@ -44,7 +46,7 @@ with open(os.path.join(os.path.dirname(__file__), "data", "factor.txt")) as hand
 
 def work(item):
     time.sleep(0.05)
-    return item * FACTOR
+    return scale(item, FACTOR)
 
 
 with multiprocessing.Pool(2) as pool:
@@ -129,6 +131,7 @@ def run_frozen(
 def pool_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pool_app")
     write(folder / "app.py", POOL_APP)
+    write(folder / "helpers.py", "def scale(item, factor):\n    return item * factor\n")
     write(folder / "data" / "factor.txt", "3\n")
     return folder
 
