@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tables import markdown
+
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = BENCH / "scripts"
 BIN = Path(sys.executable).parent
@@ -163,12 +165,6 @@ def measure(quick: bool) -> list[dict[str, str]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def markdown(table: list[dict[str, str]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(line[column] for column in COLUMNS) + " |" for line in table]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="one build and few runs per side")
@@ -179,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         f"procrun freeze vs plain PyInstaller, onefile, Python {sys.version.split()[0]}, "
         "ratio = procrun / PyInstaller (lower is better)\n"
     )
-    print(markdown(table))
+    print(markdown(COLUMNS, table))
     print(f"\n({time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs)")
     return 0
 

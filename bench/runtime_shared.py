@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from processing.sharedmem import SharedArray  # type: ignore[import-not-found, unused-ignore]
+from tables import markdown
 
 ITEMS = 100_000
 TARGET = 0.9
@@ -126,12 +127,6 @@ def rows(quick: bool) -> list[dict[str, str]]:
     return result
 
 
-def markdown(table: list[dict[str, str]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(row[column] for column in COLUMNS) + " |" for row in table]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
@@ -143,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{sys.version.split()[0]}, ratio = SharedArray throughput / multiprocessing "
         "throughput\n"
     )
-    print(markdown(table))
+    print(markdown(COLUMNS, table))
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
