@@ -250,10 +250,23 @@ class _Classifier:
 
     def run(self) -> Split:
         flags = []
+        replayed_before_an_action: set[str] = set()
         for stmt in self.tree.body:
             marker = self._marker(stmt)
             definition = marker == "replay" or (marker is None and self.is_definition(stmt))
             bound = set(bindings(stmt))
+            if (
+                definition
+                and marker is None
+                and isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                and bound & replayed_before_an_action
+            ):
+                # A new value, after something ran (a child may have started), for a name
+                # that children replay: each child must see the value of when it starts, as
+                # fork gives it, so the name travels by copy instead of by this replay.
+                definition = False
+            if not definition:
+                replayed_before_an_action = set(self.defined)
             if definition:
                 self._learn_imports(stmt)
                 self.defined |= bound

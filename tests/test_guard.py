@@ -194,3 +194,14 @@ def test_names_read_by_functions_excludes_parameters_and_module_code() -> None:
     )
     names = names_read_by_functions(source, "<test>")
     assert names == {"OFFSET", "helper", "LIMIT", "CONSTANT"}
+
+
+def test_a_replayed_constant_given_a_new_value_after_an_action_travels_by_copy() -> None:
+    verdicts = classify("LIMIT = 3\nstart()\nLIMIT = 5\nOTHER = 1\nOTHER = 2\n")
+    assert verdicts == {
+        "LIMIT = 3": True,
+        "start()": False,
+        "LIMIT = 5": False,  # a child started by start() must see 3, as under fork
+        "OTHER = 1": True,
+        "OTHER = 2": True,  # nothing ran in between
+    }

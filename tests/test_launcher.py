@@ -432,6 +432,33 @@ def test_top_level_side_effect_happens_once(tmp_path: Path, start_method: str) -
     assert marker.read_text() == "ran\n"
 
 
+def test_constant_rebound_after_a_child_starts_is_seen_as_under_fork(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(
+        tmp_path / "rebound.py",
+        """
+        from multiprocessing import Process
+
+        LIMIT = 3
+
+        def work():
+            print("limit", LIMIT, flush=True)
+
+        p = Process(target=work)
+        p.start()
+        p.join()
+        LIMIT = 5
+        q = Process(target=work)
+        q.start()
+        q.join()
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "limit 3\nlimit 5\n"
+
+
 HEAVY = ("typer", "rich", "click", "pydantic", "libcst", "PyInstaller")
 
 
