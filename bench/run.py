@@ -490,8 +490,9 @@ SCRIPT_BENCHMARKS = {
         ("runtime_queues.py", "runtime_shared.py"),
     ),
     "freeze": ("`procrun freeze` against plain PyInstaller", ("freeze.py",)),
+    "check": ("`procrun check` against pyflakes", ("check_speed.py",)),
 }
-NEEDS_DEPENDENCIES = frozenset({"freeze"})
+NEEDS_DEPENDENCIES = frozenset({"freeze", "check"})
 
 
 def script_tables(python: str, key: str, quick: bool, env: dict[str, str]) -> list[str]:

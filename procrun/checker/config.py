@@ -1,0 +1,140 @@
+"""``[tool.procrun]`` in ``pyproject.toml``: which rules to run and which paths to skip.
+
+    [tool.procrun]
+    select = ["PR001", "PR002", "PR003"]   # default: every rule
+    ignore = ["PR007"]
+    exclude = ["examples/legacy/*", "scratch.py"]
+
+Other keys of the table belong to procrun's other commands and are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found]
+
+from procrun.checker.rules import ALL_CODES
+
+
+class ConfigError(Exception):
+    """A configuration (file or option) that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one ``procrun check`` run."""
+
+    select: frozenset[str] = ALL_CODES
+    ignore: frozenset[str] = frozenset()
+    exclude: tuple[str, ...] = ()
+    source: str | None = None  # the pyproject.toml read, if any
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The codes to report."""
+        return self.select - self.ignore
+
+
+def find_pyproject(start: str) -> str | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has ``[tool.procrun]``."""
+    directory = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate) and _has_table(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _has_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return b"[tool.procrun" in file.read()
+    except OSError:
+        return False
+
+
+def load(path: str | None) -> Config:
+    """The configuration in ``path`` (a ``pyproject.toml``); defaults for None."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise ConfigError(f"{path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    table = data.get("tool", {}).get("procrun", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.procrun] must be a table")
+    select = _codes(table, "select", path)
+    ignore = _codes(table, "ignore", path)
+    exclude = _strings(table, "exclude", path)
+    return Config(
+        select=frozenset(select) if select is not None else ALL_CODES,
+        ignore=frozenset(ignore or ()),
+        exclude=tuple(exclude or ()),
+        source=path,
+    )
+
+
+def with_options(
+    config: Config, select: Iterable[str] | None, ignore: Iterable[str] | None
+) -> Config:
+    """``config`` with command-line ``--select``/``--ignore`` (comma lists) applied on top."""
+    chosen = parse_codes(select, "--select")
+    dropped = parse_codes(ignore, "--ignore")
+    return Config(
+        select=frozenset(chosen) if chosen else config.select,
+        ignore=config.ignore | frozenset(dropped),
+        exclude=config.exclude,
+        source=config.source,
+    )
+
+
+def parse_codes(values: Iterable[str] | None, option: str) -> list[str]:
+    """``["PR001,PR002", "PR003"]`` -> the codes, checked; ``ALL`` means every rule."""
+    codes: list[str] = []
+    for value in values or ():
+        for word in value.split(","):
+            code = word.strip().upper()
+            if not code:
+                continue
+            if code == "ALL":
+                codes.extend(sorted(ALL_CODES))
+            elif code in ALL_CODES:
+                codes.append(code)
+            else:
+                raise ConfigError(f"{option}: unknown rule code {word.strip()!r} {_known()}")
+    return codes
+
+
+def _known() -> str:
+    return f"(known: {', '.join(sorted(ALL_CODES))})"
+
+
+def _codes(table: dict[str, Any], key: str, path: str) -> list[str] | None:
+    values = _strings(table, key, path)
+    if values is None:
+        return None
+    return parse_codes(values, f"{path}: [tool.procrun] {key}")
+
+
+def _strings(table: dict[str, Any], key: str, path: str) -> list[str] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: [tool.procrun] {key} must be a list of strings")
+    return value

@@ -1,0 +1,8 @@
+# expect: PR001 PR002
+from multiprocessing import Manager
+
+manager = Manager()
+shared = manager.dict()
+shared["answer"] = 42
+print(dict(shared))
+manager.shutdown()

@@ -1,0 +1,479 @@
+"""``procrun check``: the rules on a labelled corpus, the engine's API, the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import clean_env, without_permission_override, write
+
+from procrun.checker.check_command import explain_rule, run_check
+from procrun.checker.engine import Finding, Python2Error, SourceError, check_source
+from procrun.checker.rules import RULES
+from procrun.cli import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = DATA / "check_corpus"
+CODES = [rule.code for rule in RULES]
+HEADER = re.compile(r"# expect: (none|error|PR\d{3}(?: PR\d{3})*)$")
+
+#: For each rule, corpus files written to look like it but be correct (near misses).
+NEAR_MISSES = {
+    "PR001": ["ok_thread_unguarded.py", "ok_dummy_pool_unguarded.py",
+              "ok_library_pool_function.py", "ok_process_built_at_import.py",
+              "wild_subprocess_not_multiprocessing.py", "wild_type_checking_only.py"],
+    "PR002": ["ok_freeze_first_processing.py", "ok_main_function_freezes_first.py",
+              "ok_library_pool_function.py"],
+    "PR003": ["ok_module_function_target.py", "ok_thread_lambda.py", "ok_fork_context_closure.py",
+              "ok_fork_start_method_nested_target.py"],
+    "PR004": ["ok_mp_lock_argument.py", "ok_thread_lock_with_threads.py"],
+    "PR005": ["ok_get_then_join.py", "ok_join_manager_queue.py"],
+    "PR006": ["ok_constant_global.py", "ok_redirect_stream_in_child.py"],
+    "PR007": ["ok_proxy_copy_per_thread.py", "ok_proxy_with_lock.py"],
+    "PR008": ["ok_manager_proxy_on_queue.py", "ok_thread_queue_lock.py", "ok_mp_lock_argument.py"],
+    "PR009": ["ok_subclass_picklable.py"],
+    "PR010": ["ok_bounded_queue_safe.py", "ok_sentinels_to_started_workers.py"],
+}  # fmt: skip
+
+
+def corpus() -> list[tuple[Path, set[str]]]:
+    files = []
+    for path in sorted(CORPUS.glob("*.py")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        match = HEADER.match(first)
+        assert match, f"{path.name}: first line must be '# expect: PR001 ...' or '# expect: none'"
+        words = set(match.group(1).split()) - {"none"}
+        files.append((path, words))
+    return files
+
+
+def codes_found(path: Path) -> set[str]:
+    try:
+        return {f.code for f in check_source(path.read_bytes(), str(path))}
+    except SourceError:
+        return {"error"}
+
+
+# -- the corpus ------------------------------------------------------------------------------
+
+
+def test_corpus_labels_every_rule_with_hits_and_near_misses() -> None:
+    files = corpus()
+    assert len(files) >= 40
+    by_code = Counter(code for _, codes in files for code in codes)
+    names = {path.name for path, _ in files}
+    for code in CODES:
+        assert by_code[code] >= 2, f"{code}: fewer than 2 true-positive files"
+        assert NEAR_MISSES[code], code
+        for name in NEAR_MISSES[code]:
+            assert name in names and dict((p.name, c) for p, c in files)[name] == set()
+    assert sum(len(codes) > 1 for _, codes in files) >= 3, "several multiple-code files"
+    sources = "\n".join(path.read_text(encoding="utf-8") for path, _ in files)
+    assert "import processing" in sources and "freezeSupport()" in sources
+    assert " as " in sources and "from concurrent.futures import" in sources
+    assert by_code["error"] >= 1, "a Python 2 file"
+
+
+def test_precision_and_recall_on_the_corpus_are_at_least_095() -> None:
+    true_pos: Counter[str] = Counter()
+    false_pos: Counter[str] = Counter()
+    false_neg: Counter[str] = Counter()
+    wrong = []
+    for path, expected in corpus():
+        found = codes_found(path)
+        for code in found | expected:
+            if code in found and code in expected:
+                true_pos[code] += 1
+            elif code in found:
+                false_pos[code] += 1
+            else:
+                false_neg[code] += 1
+        if found != expected:
+            wrong.append(f"{path.name}: expected {sorted(expected)}, found {sorted(found)}")
+
+    def ratio(hits: int, total: int) -> float:
+        return hits / total if total else 1.0
+
+    lines = [f"{'rule':<7} {'TP':>3} {'FP':>3} {'FN':>3} {'precision':>9} {'recall':>6}"]
+    for code in [*CODES, "error"]:
+        tp, fp, fn = true_pos[code], false_pos[code], false_neg[code]
+        precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+        lines.append(f"{code:<7} {tp:>3} {fp:>3} {fn:>3} {precision:>9.2f} {recall:>6.2f}")
+    tp, fp, fn = sum(true_pos.values()), sum(false_pos.values()), sum(false_neg.values())
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    lines.append(f"{'overall':<7} {tp:>3} {fp:>3} {fn:>3} {precision:>9.2f} {recall:>6.2f}")
+    table = "\n".join(lines + wrong)
+    print(table)  # shown with pytest -rA
+    assert precision >= 0.95 and recall >= 0.95, table
+
+
+def test_every_rule_quotes_its_guideline_word_for_word() -> None:
+    reference = " ".join((DATA / "programming-guidelines.txt").read_text().split())
+    for rule in RULES:
+        assert " ".join(rule.guideline.split()) in reference, rule.code
+        assert rule.bad != rule.good
+
+
+def test_bad_example_of_each_rule_is_reported_and_good_one_is_not() -> None:
+    for rule in RULES:
+        assert rule.code in {f.code for f in check_source(rule.bad)}, rule.code
+        assert check_source(rule.good) == [], rule.code
+
+
+# -- the engine's API ------------------------------------------------------------------------
+
+
+def test_findings_carry_path_code_and_one_based_positions() -> None:
+    source = "import multiprocessing as mp\n\nmp.Pool(2)\n"
+    findings = check_source(source, "job.py")
+    assert findings[0] == Finding("job.py", 3, 1, "PR001", findings[0].message)
+    assert {f.code for f in findings} == {"PR001", "PR002"}
+    assert all(f.path == "job.py" for f in findings)
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    source = 'import multiprocessing\nname = "é"; multiprocessing.Pool()\n'
+    (finding,) = check_source(source, select={"PR001"})
+    assert finding.col == len('name = "é"; ') + 1
+
+
+def test_files_without_a_process_api_have_no_findings() -> None:
+    assert check_source("import threading\nthreading.Thread(target=print).start()\n") == []
+
+
+def test_syntax_errors_raise_a_one_line_source_error() -> None:
+    with pytest.raises(SourceError) as caught:
+        check_source("def f(:\n    pass\n")
+    assert "\n" not in str(caught.value) and caught.value.line == 1
+
+
+def test_python_2_is_reported_as_python_2() -> None:
+    with pytest.raises(Python2Error, match=r"Python 2.*print statement"):
+        check_source(b"import processing\nprint 'hello'\n")
+    with pytest.raises(Python2Error, match="except E, e"):
+        check_source("try:\n    pass\nexcept ValueError, e:\n    pass\n")
+
+
+def test_binary_and_undeclared_non_utf8_input_raise_source_errors() -> None:
+    with pytest.raises(SourceError, match="binary"):
+        check_source(b"\x00\x01\x02import os\n")
+    with pytest.raises(SourceError, match="not UTF-8 and no encoding declaration"):
+        check_source(b"name = '\xe9t\xe9'\n")
+    declared = b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n"
+    assert check_source(declared) == []
+
+
+def test_suppression_comments_silence_the_named_codes_only() -> None:
+    base = "import multiprocessing as mp\n\n\ndef main():\n    mp.Process(target=lambda: 1)"
+    assert [f.code for f in check_source(base + "\n")] == ["PR003"]
+    assert check_source(base + "  # procrun: ignore[PR003]\n") == []
+    assert check_source(base + "  # procrun: ignore[PR001, PR003]\n") == []
+    assert check_source(base + "  # procrun: ignore\n") == []
+    assert [f.code for f in check_source(base + "  # procrun: ignore[PR004]\n")] == ["PR003"]
+
+
+def test_select_keeps_only_the_given_codes() -> None:
+    source = "import multiprocessing as mp\nmp.Pool(2)\n"
+    assert [f.code for f in check_source(source, select={"PR002"})] == ["PR002"]
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def checked(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = run_cli(["check", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    write(tmp_path / "good.py", "import multiprocessing\n\nprint(multiprocessing.cpu_count())\n")
+    write(
+        tmp_path / "bad.py",
+        """
+        import multiprocessing
+
+
+        def work(x):
+            return x
+
+
+        with multiprocessing.Pool(2) as pool:
+            print(pool.map(work, range(3)))
+        """,
+    )
+    return tmp_path
+
+
+def test_exit_status_is_0_when_clean_and_1_with_findings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert checked(capsys, "good.py")[0] == 0
+    status, out, _ = checked(capsys, "bad.py")
+    assert status == 1
+    assert out.splitlines()[0].startswith("bad.py:8:6 PR001 `multiprocessing.Pool(...)` starts")
+    assert out.splitlines()[1] == "    with multiprocessing.Pool(2) as pool:"
+    assert out.splitlines()[2] == "         ^"
+    assert "\x1b[" not in out
+
+
+def test_directories_are_walked_and_default_to_the_current_one(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = checked(capsys)
+    assert status == 1 and "bad.py:8:6 PR001" in out and "good.py" not in out
+    assert out.endswith("Found 2 findings in 1 file.\n")
+
+
+def test_virtualenvs_git_and_build_output_are_skipped(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = (project / "bad.py").read_text()
+    (project / "bad.py").unlink()
+    for place in (".venv", ".git", "build", "dist", "__pycache__", "node_modules", ".tox"):
+        write(project / place / "lib.py", bad)
+    write(project / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(project / "env" / "lib" / "site.py", bad)
+    assert checked(capsys, ".") == (0, "All checks passed!\n", "")
+
+
+def test_no_findings_prints_all_checks_passed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert checked(capsys, "good.py") == (0, "All checks passed!\n", "")
+
+
+def test_select_and_ignore_options(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = checked(capsys, "bad.py", "--select", "PR002")
+    assert status == 1 and "PR002" in out and "PR001" not in out
+    assert checked(capsys, "bad.py", "--ignore", "PR001,PR002")[0] == 0
+    assert checked(capsys, "bad.py", "--select", "PR001", "--select", "PR002")[0] == 1
+
+
+def test_unknown_codes_and_missing_paths_are_usage_errors(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = checked(capsys, "bad.py", "--select", "PR999")
+    assert status == 2 and err.startswith("procrun: error: --select: unknown rule code 'PR999'")
+    status, out, err = checked(capsys, "missing.py", "bad.py")
+    assert status == 2
+    assert err == "missing.py: error: No such file or directory\n"
+    assert "bad.py:8:6 PR001" in out
+
+
+def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = checked(capsys, "bad.py", "--format", "json")
+    assert status == 1
+    items = json.loads(out)
+    assert [(i["code"], i["line"], i["column"], i["path"]) for i in items] == [
+        ("PR001", 8, 6, "bad.py"),
+        ("PR002", 8, 6, "bad.py"),
+    ]
+    assert items[0]["fixable"] is True and items[0]["name"] == "process-started-at-import"
+    assert json.loads(checked(capsys, "good.py", "--format", "json")[1]) == []
+
+
+def test_sarif_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = checked(capsys, "bad.py", "--format", "sarif")
+    assert status == 1
+    log = json.loads(out)
+    assert log["version"] == "2.1.0" and "sarif-2.1.0" in log["$schema"]
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == CODES
+    assert all(r["shortDescription"]["text"] and r["help"]["text"] for r in rules)
+    result = run["results"][0]
+    assert result["ruleId"] == "PR001" and rules[result["ruleIndex"]]["id"] == "PR001"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "bad.py"
+    assert location["region"] == {"startLine": 8, "startColumn": 6}
+
+
+def test_github_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = checked(capsys, "bad.py", "--format", "github")
+    assert status == 1
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=bad.py,line=8,col=6,title=PR001::`multiprocessing.Pool")
+    assert len(out.splitlines()) == 2
+
+
+def test_bad_format_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert checked(capsys, "bad.py", "--format", "xml")[0] == 2
+
+
+def test_explain_prints_rationale_guideline_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = checked(capsys, "--explain", "PR003")
+    assert status == 0
+    assert out.startswith("PR003 (unpicklable-target)")
+    assert "Ensure that all arguments to Process.__init__() are picklable." in out
+    assert "Bad:" in out and "Good:" in out and "lambda" in out
+    assert checked(capsys, "--explain", "pr001")[0] == 0
+    status, _, err = checked(capsys, "--explain", "PR042")
+    assert status == 2 and "unknown rule code" in err
+    for rule in RULES:
+        assert rule.guideline.split()[0] in explain_rule(rule.code)
+
+
+def test_pyproject_select_ignore_and_exclude(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "legacy" / "old.py", (project / "bad.py").read_text())
+    write(
+        project / "pyproject.toml",
+        """
+        [project]
+        name = "demo"
+
+        [tool.procrun]
+        ignore = ["PR002"]
+        exclude = ["legacy"]
+        """,
+    )
+    status, out, _ = checked(capsys, ".")
+    assert status == 1 and "PR001" in out and "PR002" not in out and "legacy" not in out
+    assert checked(capsys, ".", "--ignore", "PR001")[0] == 0
+    (project / "sub").mkdir()
+    os.chdir(project / "sub")
+    status, out, _ = checked(capsys, "../bad.py")
+    assert status == 1 and "PR002" not in out
+
+
+def test_broken_pyproject_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "pyproject.toml", "[tool.procrun]\nselect = 'PR001'\n")
+    status, _, err = checked(capsys, "bad.py")
+    assert status == 2 and "select must be a list of strings" in err
+    write(project / "pyproject.toml", "[tool.procrun]\nignore = ['PR0']\n")
+    status, _, err = checked(capsys, "bad.py")
+    assert status == 2 and "unknown rule code 'PR0'" in err
+    status, _, err = checked(capsys, "bad.py", "--config", "nowhere.toml")
+    assert status == 2 and err == "procrun: error: --config: no such file: nowhere.toml\n"
+
+
+def test_bad_input_is_one_line_each_and_the_rest_is_still_checked(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "binary.py").write_bytes(b"\x7fELF\x00\x00\x01")
+    (project / "latin.py").write_bytes(b"name = '\xe9t\xe9'\n")
+    write(project / "broken.py", "def f(:\n    pass\n")
+    write(project / "old.py", "print 'hello'\n")
+    (project / "dangling.py").symlink_to(project / "nowhere.py")
+    (project / "package.py").mkdir()  # a directory with a .py name is walked, not read
+    status, out, err = checked(capsys, ".")
+    assert status == 2
+    assert "bad.py:8:6 PR001" in out
+    lines = sorted(err.splitlines())
+    assert lines == [
+        "binary.py: error: binary file (contains NUL bytes), not Python source",
+        "broken.py: error: line 1, column 7: syntax error: invalid syntax",
+        "dangling.py: error: No such file or directory",
+        "latin.py: error: not UTF-8 and no encoding declaration (PEP 263): add "
+        "'# -*- coding: ... -*-'",
+        "old.py: error: line 1, column 1: Python 2 source; procrun checks Python 3 code "
+        "(port it first, e.g. with 2to3) (print statement)",
+    ]
+
+
+def procrun_check(
+    *args: str, cwd: Path, prefix: list[str] | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    command = [*(prefix or []), sys.executable, "-m", "procrun", "check", *args]
+    return subprocess.run(
+        command, cwd=cwd, env=clean_env(env), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_unreadable_file_is_reported_and_exit_is_2(project: Path) -> None:
+    prefix = without_permission_override()
+    secret = project / "secret.py"
+    secret.write_text("import os\n")
+    secret.chmod(0)
+    result = procrun_check(".", cwd=project, prefix=prefix, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2, result.stderr
+    assert "secret.py: error: Permission denied\n" in result.stderr
+    assert "bad.py:8:6 PR001" in result.stdout
+
+
+def test_command_output_is_plain_when_piped_and_with_no_color(project: Path) -> None:
+    for env in ({}, {"NO_COLOR": "1"}):
+        result = procrun_check("bad.py", cwd=project, env=env)
+        assert result.returncode == 1
+        assert result.stdout.startswith("bad.py:8:6 PR001 ") and "\x1b[" not in result.stdout
+
+
+def test_rich_output_when_color_is_forced(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = run_check(["bad.py"], color=True)
+    out = capsys.readouterr().out
+    assert status == 1 and "PR001" in out and "Found 2 findings" in out
+
+
+def test_parallel_and_serial_runs_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    from procrun.checker.runner import check_paths
+
+    serial = check_paths([str(CORPUS)], jobs=1)
+    parallel = check_paths([str(CORPUS)], jobs=2)
+    assert serial.findings == parallel.findings and serial.errors == parallel.errors
+    assert serial.exit_status == 2  # the Python 2 file
+
+
+def test_pre_commit_hook_runs_procrun_check() -> None:
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: procrun-check" in text
+    assert "entry: procrun check" in text
+    assert "language: python" in text and "types: [python]" in text
+
+
+def test_checker_is_not_imported_by_the_launcher_side() -> None:
+    code = (
+        "import sys, procrun.launcher, procrun.child, processing; "
+        "print([m for m in sys.modules if m.startswith('procrun.checker') or m == 'rich'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env()
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def readme_check_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index("## procrun check")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_readme_check_example_output_is_what_procrun_prints() -> None:
+    section = readme_check_section()
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, _, expected = block.partition("\n")
+    assert command == "$ procrun check examples/hello.py"
+    result = procrun_check("examples/hello.py", cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stdout == expected
+
+
+def test_readme_check_configuration_example_is_valid(tmp_path: Path) -> None:
+    from procrun.checker.config import load
+
+    section = readme_check_section()
+    toml = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(toml)
+    config = load(str(tmp_path / "pyproject.toml"))
+    assert config.codes == {"PR001", "PR002", "PR003", "PR005"}
+    assert config.exclude == ("examples", "legacy/*.py")
+    for code in re.findall(r"^\| (PR\d{3}) \|", section, re.MULTILINE):
+        assert code in CODES
+    assert len(re.findall(r"^\| PR\d{3} \|", section, re.MULTILINE)) == len(CODES)
