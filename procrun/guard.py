@@ -296,17 +296,7 @@ class _Classifier:
 
     def _learn_imports(self, stmt: ast.stmt) -> None:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    local = alias.asname or alias.name
-                    self.aliases[local] = f"{node.module}.{alias.name}"
+            self.aliases.update(imported_names(node))
 
     # -- statements ---------------------------------------------------------------------
 
@@ -449,6 +439,25 @@ class _Classifier:
             base = self.qualified_name(node.value)
             return None if base is None else f"{base}.{node.attr}"
         return None
+
+
+def imported_names(node: ast.AST) -> Iterator[tuple[str, str]]:
+    """``(local name, qualified name)`` for each name an import statement binds.
+
+    ``import a.b`` binds ``a``; ``import a.b as c``, ``c`` for ``a.b``; ``from a import b as
+    c``, ``c`` for ``a.b``. Relative imports and ``*`` bind nothing known here.
+    """
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                top = alias.name.split(".")[0]
+                yield top, top
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{node.module}.{alias.name}"
 
 
 def _is_name_target(target: ast.expr) -> bool:

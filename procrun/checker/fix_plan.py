@@ -22,6 +22,7 @@ from procrun.guard import (
     BUILTIN_FACTORIES,
     DEFINITION_FACTORIES,
     bindings,
+    imported_names,
     mutated_roots,
     split_module,
 )
@@ -128,23 +129,18 @@ class _Names:
         self.aliases: dict[str, str] = {}
         nodes: list[ast.AST] = list(tree.body if top_level_only else ast.walk(tree))
         for node in nodes:
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    if alias.name != "*":
-                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                    else:  # ``from multiprocessing import *`` brings the public names
-                        prefix = f"{node.module}."
-                        for name in ROLES:
-                            rest = name[len(prefix) :]
-                            if name.startswith(prefix) and "." not in rest:
-                                self.aliases.setdefault(rest, name)
+            self.aliases.update(imported_names(node))
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and not node.level
+                and any(alias.name == "*" for alias in node.names)
+            ):  # ``from multiprocessing import *`` brings the public names
+                prefix = f"{node.module}."
+                for name in ROLES:
+                    rest = name[len(prefix) :]
+                    if name.startswith(prefix) and "." not in rest:
+                        self.aliases.setdefault(rest, name)
         if top_level_only:
             return
         # ``ctx = multiprocessing.get_context("spawn")``: ``ctx.Process`` starts processes too
