@@ -650,12 +650,18 @@ class _Checker:
             self.stmts(node.body)
         elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             self.stmts(node.body)  # type: ignore[attr-defined]
+            # The body is the usual path: a fallback in a handler (``except ImportError:
+            # mp = None``) must not hide what the body bound (``import multiprocessing as mp``).
+            known = dict(self.scope.values)
             for handler in node.handlers:  # type: ignore[attr-defined]
                 if handler.type is not None:
                     self.expr(handler.type)
                 if handler.name:
                     self.bind(handler.name, None)
                 self.stmts(handler.body)
+            for name, value in known.items():
+                if value is not None and self.scope.values.get(name, value) is None:
+                    self.scope.values[name] = value
             self.stmts(node.orelse)  # type: ignore[attr-defined]
             self.stmts(node.finalbody)  # type: ignore[attr-defined]
         elif isinstance(node, ast.Import):
