@@ -103,7 +103,8 @@ def freeze(
     if options.spec_only:
         spec = os.path.abspath(f"{name}.spec")
         _refuse_foreign_spec(spec, options.force)
-        _write_spec(spec, script, name, os.path.join("build", "procrun", name), datas, options)
+        work = _relative(os.path.abspath(os.path.join(options.work, name)), os.getcwd())
+        _write_spec(spec, script, name, work, datas, options)
         return FreezeResult(name, mode, spec, seconds=time.perf_counter() - started)
 
     _require_pyinstaller()
@@ -320,20 +321,6 @@ def _write_spec(
         handle.write(text)
 
 
-class _PhaseHandler:
-    """Turns PyInstaller's log records into phases and a log file."""
-
-    def __init__(self, log: Any, phase: Callable[[str], None]) -> None:
-        self.log = log
-        self.phase = phase
-        self.bundling = False
-
-    def handle(self, message: str) -> None:
-        if not self.bundling and ("PYZ" in message or "Building EXE" in message):
-            self.bundling = True
-            self.phase("bundling")
-
-
 def _run_pyinstaller(
     spec: str,
     dist: str,
@@ -353,13 +340,19 @@ def _run_pyinstaller(
     with open(log_path, "w", encoding="utf-8") as log:
         log.write(f"procrun {__version__}: pyinstaller {' '.join(args)}\n")
         log.flush()
-        watcher = _PhaseHandler(log, phase)
 
         class Handler(logging.Handler):
+            """Writes PyInstaller's records to the log; the first of its archives is the
+            end of the analysis."""
+
+            bundling = False
+
             def emit(self, record: logging.LogRecord) -> None:
                 message = record.getMessage()
                 log.write(f"{record.levelname}: {message}\n")
-                watcher.handle(message)
+                if not self.bundling and ("PYZ" in message or "Building EXE" in message):
+                    self.bundling = True
+                    phase("bundling")
 
         saved_fd = os.dup(2)
         root = logging.getLogger()
