@@ -9,6 +9,7 @@ but procrun imports some modules only when it needs them, after the script's dir
 from __future__ import annotations
 
 import sys
+import threading
 
 from procrun import state
 
@@ -17,11 +18,31 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 
+#: Serialises procrun's own loading of a module: processes may start from several threads
+#: at once, and none may use a module another is still executing (found half made in
+#: ``sys.modules``).
+_lock = threading.RLock()
+#: Names being loaded under the lock right now.
+_loading: set[str] = set()
+
+
 def import_unshadowed(name: str) -> ModuleType:
     """The top-level module ``name``, imported as if the script's directory were not first."""
     module = sys.modules.get(name)
-    if module is not None:
+    if module is not None and name not in _loading:
         return module
+    with _lock:
+        module = sys.modules.get(name)
+        if module is not None:
+            return module
+        _loading.add(name)
+        try:
+            return _load(name)
+        finally:
+            _loading.discard(name)
+
+
+def _load(name: str) -> ModuleType:
     script_directory = state.target.path0 if state.target is not None else None
     if script_directory:
         from importlib.machinery import PathFinder

@@ -459,6 +459,42 @@ def test_constant_rebound_after_a_child_starts_is_seen_as_under_fork(
     assert out(result) == "limit 3\nlimit 5\n"
 
 
+def test_processes_started_from_several_threads_at_once(tmp_path: Path, start_method: str) -> None:
+    # The first starts load procrun's late imports (symtable, ...) while other threads start
+    # processes too: none may see a module half made.
+    script = write(
+        tmp_path / "threads.py",
+        """
+        import multiprocessing
+        import threading
+
+        LIMIT = 3
+
+        def work():
+            assert LIMIT == 3
+
+        exit_codes = []
+
+        def starter():
+            process = multiprocessing.Process(target=work)
+            process.start()
+            process.join()
+            exit_codes.append(process.exitcode)
+
+        threads = [threading.Thread(target=starter) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(exit_codes)
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[0, 0, 0, 0, 0, 0, 0, 0]\n"
+    assert "Traceback" not in err(result)
+
+
 HEAVY = ("typer", "rich", "click", "pydantic", "libcst", "PyInstaller")
 
 
