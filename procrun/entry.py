@@ -49,15 +49,15 @@ def _dispatch(args: list[str]) -> int:
         if arg in ("-s", "--start-method"):
             if i + 1 >= len(args):
                 raise UsageError(f"option {arg} needs a value: one of {', '.join(START_METHODS)}")
-            start_method = _start_method(args[i + 1], arg)
+            start_method = checked_start_method(args[i + 1], arg)
             i += 2
             continue
         if arg.startswith("--start-method="):
-            start_method = _start_method(arg.partition("=")[2], "--start-method")
+            start_method = checked_start_method(arg.partition("=")[2], "--start-method")
             i += 1
             continue
         if arg.startswith("-s") and not arg.startswith("--"):
-            start_method = _start_method(arg[2:], "-s")
+            start_method = checked_start_method(arg[2:], "-s")
             i += 1
             continue
         if arg == "-m" or (arg.startswith("-m") and not arg.startswith("--")):
@@ -87,7 +87,9 @@ def _dispatch(args: list[str]) -> int:
     return run_script(script, args[i + 1 :], _effective(start_method))
 
 
-def _start_method(value: str, source: str) -> str:
+def checked_start_method(value: str, source: str) -> str:
+    """``value`` if it names a start method this platform has; else :class:`UsageError`
+    naming ``source`` (the option or variable it came from)."""
     if value not in START_METHODS:
         raise UsageError(
             f"invalid start method {value!r} for {source} (choose from {', '.join(START_METHODS)})"
@@ -102,7 +104,7 @@ def _effective(start_method: str | None) -> str | None:
         return start_method
     from_environment = os.environ.get(ENV_START_METHOD)
     if from_environment:
-        return _start_method(from_environment, ENV_START_METHOD)
+        return checked_start_method(from_environment, ENV_START_METHOD)
     return None
 
 

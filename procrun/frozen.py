@@ -33,18 +33,18 @@ def main(script: str, start_method: str | None = None) -> None:
     ``start_method`` is the default baked in at build time; ``PROCRUN_START_METHOD``
     overrides it when the app runs.
     """
-    from procrun.entry import ENV_START_METHOD, START_METHODS
+    from procrun.entry import ENV_START_METHOD, UsageError, checked_start_method
 
     args = sys.argv[1:]
     if os.environ.pop(ENV_SELF_CHECK, None) is not None:
         script, args = SELF_CHECK_SCRIPT, []
     method = os.environ.get(ENV_START_METHOD) or start_method
-    if method is not None and method not in START_METHODS:
-        sys.stderr.write(
-            f"{os.path.basename(sys.argv[0])}: error: invalid {ENV_START_METHOD} {method!r} "
-            f"(choose from {', '.join(START_METHODS)})\n"
-        )
-        sys.exit(2)
+    if method is not None:
+        try:
+            method = checked_start_method(method, ENV_START_METHOD)
+        except UsageError as error:
+            sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {error}\n")
+            sys.exit(2)
     from procrun.launcher import run_bundled
 
     sys.exit(run_bundled(os.path.join(bundle_directory(), script), args, method))

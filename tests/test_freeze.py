@@ -234,6 +234,16 @@ def test_frozen_argparse_app_never_sees_multiprocessing_arguments(
     assert "usage: app [-h] [--count COUNT]" in err(bad)
 
 
+def test_frozen_app_refuses_a_bad_start_method_in_one_line(onefile: Path, pool_app: Path) -> None:
+    result = run_frozen(onefile, start_method="thread", cwd=pool_app)
+    assert result.returncode == 2
+    assert err(result) == (
+        "app: error: invalid start method 'thread' for PROCRUN_START_METHOD "
+        "(choose from spawn, forkserver, fork)\n"
+    )
+    assert out(result) == ""
+
+
 @pytest.mark.parametrize("method", START_METHODS)
 def test_onedir_build_finds_its_added_data(
     onedir: tuple[Path, dict[str, object]], pool_app: Path, method: str, tmp_path: Path
