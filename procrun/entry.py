@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: list[str]) -> int:
     start_method: str | None = None
+    cluster: str | None = None
     explicit_run = False
     i = 0
     while i < len(args):
@@ -55,6 +56,14 @@ def _dispatch(args: list[str]) -> int:
         if arg.startswith("--start-method="):
             start_method = checked_start_method(arg.partition("=")[2], "--start-method")
             i += 1
+            continue
+        if arg == "--cluster" or arg.startswith("--cluster="):
+            if arg == "--cluster":
+                if i + 1 >= len(args):
+                    raise UsageError("option --cluster needs a value: ray, dask, or an address")
+                cluster, i = args[i + 1], i + 2
+            else:
+                cluster, i = arg.partition("=")[2], i + 1
             continue
         if arg.startswith("-s") and not arg.startswith("--"):
             start_method = checked_start_method(arg[2:], "-s")
@@ -82,9 +91,23 @@ def _dispatch(args: list[str]) -> int:
     script = args[i]
     if script == "-":
         raise UsageError("procrun cannot run a script from standard input; save it to a file")
+    if cluster is not None and not _install_cluster(cluster):
+        return 2
     from procrun.launcher import run_script
 
     return run_script(script, args[i + 1 :], _effective(start_method))
+
+
+def _install_cluster(value: str) -> bool:
+    """Serve the script's pools from the cluster; False (after one line) if it cannot."""
+    from procrun.cluster import ClusterError, install, parse
+
+    try:
+        install(*parse(value))
+    except ClusterError as error:
+        sys.stderr.write(f"procrun: error: {error}\n")
+        return False
+    return True
 
 
 def checked_start_method(value: str, source: str) -> str:
