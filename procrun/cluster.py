@@ -1,29 +1,34 @@
 """``procrun --cluster ENGINE``: the script's pools and process executors run on Ray or Dask.
 
-WORK IN PROGRESS (branch cluster-wip, issue 7): Pool and ProcessPoolExecutor on both engines,
-local notices for what stays local, one-line errors. Not yet: README, bench, the
-example-script comparison, CI extras.
+What runs on the cluster: ``multiprocessing.Pool`` in each of its spellings (the context's,
+``multiprocessing.pool.Pool``, ``processing.Pool``) and
+``concurrent.futures.ProcessPoolExecutor``. Both are served by one ``ClusterPool`` /
+``ClusterExecutor`` over the engine's futures: Ray tasks (``ray.remote(f).remote().future()``)
+or the futures of Dask's ``Client.get_executor()``. Functions defined in the script are
+pickled by value by the engines' cloudpickle, the globals they read included: the launcher's
+"globals as fork has them" holds on the cluster.
 
-What runs on the cluster: ``multiprocessing.Pool`` (so ``processing.Pool`` too) and
-``concurrent.futures.ProcessPoolExecutor``. Functions defined in the script are pickled by
-value by the engines' cloudpickle, globals they read included, at submission: the
-launcher's "globals as fork has them" holds on the cluster. What cannot run there
-(``Process``, ``Queue``, ``Manager``, shared memory) runs locally, with one notice a kind.
+What cannot run there (``Process``, queues, ``Manager``, shared memory) runs locally, with one
+notice a kind on stderr. This module is imported only under ``--cluster``.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import wait as wait_for
 from typing import Any
 
 ENGINES = ("ray", "dask")
-#: Seconds to reach a cluster address before giving up.
-CONNECT_TIMEOUT = 20
+#: Seconds to reach a cluster address before giving up (the issue allows 30 in all).
+CONNECT_TIMEOUT = 10
+#: What a notice says runs on the cluster.
+ON_THE_CLUSTER = "only pools and process executors run on the cluster"
 
 
 class ClusterError(Exception):
@@ -31,19 +36,28 @@ class ClusterError(Exception):
 
 
 def parse(value: str) -> tuple[str, str | None]:
-    """``ray``, ``ray://HOST:PORT``, ``dask``, ``dask://HOST:PORT`` -> (engine, address)."""
+    """``ray``, ``ray://HOST:PORT``, ``dask``, ``dask://HOST:PORT`` -> (engine, address);
+    plain ``ray`` joins ``RAY_ADDRESS`` when it is set, as Ray itself does."""
     engine, separator, rest = value.partition("://")
-    if engine not in ENGINES or (separator and not rest):
+    if engine not in ENGINES or (separator and not _host_port(rest)):
         raise ClusterError(
             f"invalid --cluster {value!r}: use ray, ray://HOST:PORT, dask or dask://HOST:PORT"
         )
-    if not separator and engine == "ray":
-        return engine, os.environ.get("RAY_ADDRESS") or None
-    return engine, (f"ray://{rest}" if engine == "ray" else f"tcp://{rest}") if rest else None
+    if not separator:
+        return engine, (os.environ.get("RAY_ADDRESS") or None) if engine == "ray" else None
+    return engine, f"ray://{rest}" if engine == "ray" else f"tcp://{rest}"
+
+
+def _host_port(text: str) -> tuple[str, int] | None:
+    """``HOST:PORT`` (after any ``scheme://``) -> (host, port); None if it is not one."""
+    host, _, port = text.rpartition("://")[2].rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
 
 
 class _Engine:
-    """Starts (or joins) the cluster at first use; runs a function on it as a Future."""
+    """Starts (or joins) the cluster at first use; runs functions on it as Futures."""
 
     def __init__(self, engine: str, address: str | None) -> None:
         self.engine = engine
@@ -52,14 +66,14 @@ class _Engine:
         self.cluster: Any = None
         self.executor: Any = None
         self.started = False
-        #: True while the engine starts its own local processes (no notices for those)
-        self.starting = False
+        #: True while the engine starts or stops its own local processes (no notices then)
+        self.busy = False
 
     def start(self) -> None:
         if self.started:
             return
         self.started = True
-        self.starting = True
+        self.busy = True
         atexit.register(self.stop)
         try:
             if self.address is not None:
@@ -67,25 +81,37 @@ class _Engine:
             if self.engine == "ray":
                 import ray
 
-                ray.init(address=self.address, log_to_driver=True, include_dashboard=False)
+                # The driver's log at ERROR: no "Started a local Ray instance" lines on stderr.
+                ray.init(
+                    address=self.address,
+                    include_dashboard=False,
+                    logging_level=logging.ERROR,
+                    log_to_driver=True,
+                )
             else:
                 from dask.distributed import Client, LocalCluster
 
                 if self.address is None:
+                    # silence_logs: a task that raises reaches the caller, as with a local
+                    # Pool, without a worker's "Compute Failed" log on stderr as well.
                     self.cluster = LocalCluster(
-                        processes=True, threads_per_worker=1, dashboard_address=None
+                        processes=True,
+                        threads_per_worker=1,
+                        dashboard_address=None,
+                        silence_logs=logging.CRITICAL,
                     )
                     self.client = Client(self.cluster)
                 else:
                     self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT}s")
+                self.executor = self.client.get_executor(pure=False)  # every call runs
         except Exception as error:
-            where = self.address or "a local instance"
+            message = str(error).strip().splitlines()
             raise ClusterError(
-                f"cannot reach the {self.engine} cluster at {where}: "
-                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+                f"cannot reach the {self.engine} cluster at {self.address or 'a local instance'}: "
+                f"{type(error).__name__}{': ' + message[0] if message else ''}"
             ) from None
         finally:
-            self.starting = False
+            self.busy = False
 
     @staticmethod
     def _probe(address: str) -> None:
@@ -93,20 +119,23 @@ class _Engine:
         own clients retry for longer)."""
         import socket
 
-        host, _, port = address.partition("://")[2].rpartition(":")
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
-            pass
+        host_port = _host_port(address)
+        if host_port is not None:  # not RAY_ADDRESS=auto, say
+            with socket.create_connection(host_port, timeout=CONNECT_TIMEOUT):
+                pass
 
-    def submit(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+    def remote(self, function: Callable[..., Any]) -> Callable[..., Future[Any]]:
+        """``function`` as a callable that runs it on the cluster and returns a Future. The
+        engine pickles it by value when it is first sent, with the globals it reads."""
         self.start()
-        if self.engine == "ray":
-            import ray
+        task = _calling(function)  # a plain function for Ray; no keywords taken by Dask
+        if self.engine == "dask":
+            submit = self.executor.submit
+            return lambda *args, **kwargs: _settled(submit(task, args, kwargs), _same)
+        import ray
 
-            remote = ray.remote(function).options(max_retries=0)
-            return remote.remote(*args, **kwargs).future()  # type: ignore[no-any-return]
-        if self.executor is None:
-            self.executor = self.client.get_executor()  # concurrent.futures.Future results
-        return self.executor.submit(function, *args, **kwargs)  # type: ignore[no-any-return]
+        on_ray = ray.remote(task).options(max_retries=0)
+        return lambda *args, **kwargs: _settled(on_ray.remote(args, kwargs).future(), _cause)
 
     def workers(self) -> int:
         self.start()
@@ -117,6 +146,7 @@ class _Engine:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def stop(self) -> None:
+        self.busy = True
         try:
             if self.engine == "ray":
                 import ray
@@ -129,22 +159,66 @@ class _Engine:
                 if self.cluster is not None:
                     self.cluster.close()
         except Exception:
-            pass
+            pass  # at exit, with the script's output already written
 
 
 _engine: _Engine | None = None
 
 
-def _result(future: Any) -> Any:
-    return future.result()
+#: The attribute on a task's exception that carries the worker's traceback to the caller
+#: (spelled out in _calling, whose code runs on workers without procrun).
+REMOTE_TRACEBACK = "_procrun_remote_traceback"
+
+
+def _same(error: BaseException) -> BaseException:
+    return error
+
+
+def _cause(error: BaseException) -> BaseException:
+    """A RayTaskError(KeyError)'s KeyError, as the task raised it."""
+    import ray.exceptions
+
+    cause = getattr(error, "cause", None)
+    if isinstance(error, ray.exceptions.RayTaskError) and isinstance(cause, BaseException):
+        return cause
+    return error
+
+
+def _settled(
+    engine_future: Future[Any], unwrap: Callable[[BaseException], BaseException]
+) -> Future[Any]:
+    """A Future of ``engine_future`` whose error is the task's own exception, the worker's
+    traceback its cause (a RemoteTraceback), as a local Pool gives it."""
+    future: Future[Any] = Future()
+
+    def done(finished: Future[Any]) -> None:
+        if finished.cancelled():
+            future.cancel()
+            return
+        error = finished.exception()
+        if error is None:
+            future.set_result(finished.result())
+            return
+        error = unwrap(error)
+        text = vars(error).pop(REMOTE_TRACEBACK, None) if hasattr(error, "__dict__") else None
+        if isinstance(text, str):
+            from multiprocessing import pool
+
+            remote = pool.RemoteTraceback  # type: ignore[attr-defined]  # (not in typeshed)
+            error.__cause__ = remote(f'\n"""\n{text}"""')
+            error.__traceback__ = None  # the engine's frames, and none of the worker's
+        future.set_exception(error)
+
+    engine_future.add_done_callback(done)
+    return future
 
 
 class ClusterAsyncResult:
-    """Pool's AsyncResult over a cluster future: get(), wait(), ready(), successful()."""
+    """Pool's AsyncResult over cluster futures: get(), wait(), ready(), successful()."""
 
     def __init__(
         self,
-        futures: list[Any],
+        futures: list[Future[Any]],
         single: bool,
         callback: Callable[[Any], Any] | None,
         error_callback: Callable[[BaseException], Any] | None,
@@ -154,77 +228,157 @@ class ClusterAsyncResult:
         self._callback = callback
         self._error_callback = error_callback
         self._value: Any = None
-        self._done = False
         self._error: BaseException | None = None
-        self._lock = threading.Lock()
+        self._done = threading.Event()
+        if not futures:
+            self._finish()
+        else:
+            remaining = [len(futures)]
+            lock = threading.Lock()
 
-    def _finish(self, timeout: float | None = None) -> None:
-        with self._lock:
-            self._finish_once(timeout)
+            def one_done(_: Future[Any]) -> None:
+                with lock:
+                    remaining[0] -= 1
+                    last = remaining[0] == 0
+                if last:
+                    self._finish()
 
-    def _finish_once(self, timeout: float | None) -> None:
-        if self._done:
-            if self._error is not None:
-                raise self._error
-            return
+            for future in futures:
+                future.add_done_callback(one_done)
+
+    def _finish(self) -> None:
+        """All futures are done: keep the value or the first error; run the callback."""
         try:
-            values = [future.result(timeout) for future in self._futures]
+            values = [future.result() for future in self._futures]
         except BaseException as error:
-            self._done = True
             self._error = error
             if self._error_callback is not None:
                 self._error_callback(error)
-            raise
-        self._value = values[0] if self._single else values
-        self._done = True
-        if self._callback is not None:
-            self._callback(self._value)
+        else:
+            self._value = values[0] if self._single else values
+            if self._callback is not None:
+                self._callback(self._value)
+        finally:
+            self._done.set()
 
     def get(self, timeout: float | None = None) -> Any:
-        self._finish(timeout)
+        self.wait(timeout)
+        if not self._done.is_set():
+            import multiprocessing
+
+            raise multiprocessing.TimeoutError
+        if self._error is not None:
+            raise self._error.with_traceback(None)  # from here: none of the engine's frames
         return self._value
 
     def wait(self, timeout: float | None = None) -> None:
-        try:
-            self._finish(timeout)
-        except BaseException:
-            pass
+        self._done.wait(timeout)
 
     def ready(self) -> bool:
-        return all(future.done() for future in self._futures)
+        return self._done.is_set()
 
     def successful(self) -> bool:
         if not self.ready():
-            raise ValueError("the result is not ready")
-        return all(future.exception() is None for future in self._futures)
+            raise ValueError(f"{self!r} not ready")
+        return self._error is None
 
 
-def _star(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return function(*args)
+def _calling(function: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
+    """A task calling ``function``. An exception it raises takes the worker's traceback
+    along (see _settled). Nested, it is pickled by value with ``function``: a worker needs
+    no procrun, and it imports only the standard library's traceback."""
+    # Dask's cloudpickle names the script's functions' code "<dynamic-code>": name it again.
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+
+    def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except BaseException as error:
+            import traceback
+
+            try:
+                frames = traceback.extract_tb(error.__traceback__)[1:]  # not this frame
+                for i, frame in enumerate(frames):
+                    if frame.filename == "<dynamic-code>" and script:
+                        frames[i] = traceback.FrameSummary(script, frame.lineno, frame.name)
+                vars(error)["_procrun_remote_traceback"] = "".join(
+                    [
+                        "Traceback (most recent call last):\n",
+                        *traceback.StackSummary.from_list(frames).format(),
+                        *traceback.format_exception_only(type(error), error),
+                    ]
+                )
+            except Exception:
+                pass  # an exception that takes no attributes: no worker traceback
+            raise
+
+    return call
+
+
+def _star(function: Callable[..., Any]) -> Callable[[tuple[Any, ...]], Any]:
+    def star(args: tuple[Any, ...]) -> Any:
+        return function(*args)
+
+    return star
+
+
+def _with_initializer(
+    initializer: Callable[..., Any], initargs: tuple[Any, ...], function: Callable[..., Any]
+) -> Callable[..., Any]:
+    """``function`` run after ``initializer(*initargs)``, pickled as one object so that the
+    globals the initializer sets are the ones the function reads."""
+
+    def initialized(*args: Any, **kwargs: Any) -> Any:
+        initializer(*initargs)
+        return function(*args, **kwargs)
+
+    return initialized
 
 
 class ClusterPool:
-    """multiprocessing.Pool's interface, each task a task of the cluster."""
+    """multiprocessing.Pool's interface, each task a task of the cluster. ``processes`` is
+    the cluster's to decide; an ``initializer`` runs before each task (its globals travel
+    with the task's function); ``chunksize`` and ``maxtasksperchild`` do not apply."""
 
     def __init__(
         self,
         processes: int | None = None,
         initializer: Callable[..., Any] | None = None,
         initargs: Iterable[Any] = (),
-        *args: Any,
-        **kwargs: Any,
+        maxtasksperchild: int | None = None,
+        context: Any = None,
     ) -> None:
-        assert _engine is not None
+        if processes is not None and processes < 1:
+            raise ValueError("Number of processes must be at least 1")
+        assert _engine is not None, "procrun.cluster.install() first"
         self._engine = _engine
         self._engine.start()
         self._initializer = initializer
         self._initargs = tuple(initargs)
         self._closed = False
+        self._remotes: dict[int, tuple[Callable[..., Any], Callable[..., Future[Any]]]] = {}
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
 
-    def _submit(self, function: Callable[..., Any], *args: Any) -> Any:
-        if self._closed:
-            raise ValueError("Pool not running")
-        return self._engine.submit(function, *args)
+    def _remote(self, function: Callable[..., Any]) -> Callable[..., Future[Any]]:
+        """``function`` on the cluster, sent once a pool (the pool keeps it alive)."""
+        with self._lock:
+            if self._closed:
+                raise ValueError("Pool not running")
+            known = self._remotes.get(id(function))
+            if known is None:
+                task = function
+                if self._initializer is not None:
+                    task = _with_initializer(self._initializer, self._initargs, function)
+                known = self._remotes[id(function)] = (function, self._engine.remote(task))
+        return known[1]
+
+    def _submit(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        future = self._remote(function)(*args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return future
 
     def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Any = None) -> Any:
         return self.apply_async(func, args, kwds).get()
@@ -237,22 +391,19 @@ class ClusterPool:
         callback: Callable[[Any], Any] | None = None,
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> ClusterAsyncResult:
-        if self._closed:
-            raise ValueError("Pool not running")
-        future = self._engine.submit(func, *tuple(args), **(kwds or {}))
-        result = ClusterAsyncResult([future], True, callback, error_callback)
-        if callback is not None or error_callback is not None:
-            future.add_done_callback(lambda _: result.wait())
-        return result
+        future = self._submit(func, *tuple(args), **(kwds or {}))
+        return ClusterAsyncResult([future], True, callback, error_callback)
 
-    def map(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Any = None) -> list[Any]:
-        return [_result(f) for f in [self._submit(func, item) for item in iterable]]
+    def map(
+        self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None
+    ) -> list[Any]:
+        return self.map_async(func, iterable).get()
 
     def map_async(
         self,
         func: Callable[..., Any],
         iterable: Iterable[Any],
-        chunksize: Any = None,
+        chunksize: int | None = None,
         callback: Callable[[Any], Any] | None = None,
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> ClusterAsyncResult:
@@ -260,19 +411,34 @@ class ClusterPool:
         return ClusterAsyncResult(futures, False, callback, error_callback)
 
     def starmap(
-        self, func: Callable[..., Any], iterable: Iterable[Iterable[Any]], chunksize: Any = None
+        self,
+        func: Callable[..., Any],
+        iterable: Iterable[Iterable[Any]],
+        chunksize: int | None = None,
     ) -> list[Any]:
-        return [_result(f) for f in [self._submit(_star, func, tuple(a)) for a in iterable]]
+        return self.starmap_async(func, iterable).get()
 
-    def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+    def starmap_async(
+        self,
+        func: Callable[..., Any],
+        iterable: Iterable[Iterable[Any]],
+        chunksize: int | None = None,
+        callback: Callable[[Any], Any] | None = None,
+        error_callback: Callable[[BaseException], Any] | None = None,
+    ) -> ClusterAsyncResult:
+        star = _star(func)  # sent once for this call
+        futures = [self._submit(star, tuple(args)) for args in iterable]
+        return ClusterAsyncResult(futures, False, callback, error_callback)
+
+    def imap(
+        self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1
+    ) -> Iterator[Any]:
         futures = [self._submit(func, item) for item in iterable]
         return (future.result() for future in futures)
 
     def imap_unordered(
         self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1
     ) -> Iterator[Any]:
-        from concurrent.futures import as_completed
-
         futures = [self._submit(func, item) for item in iterable]
         return (future.result() for future in as_completed(futures))
 
@@ -280,10 +446,15 @@ class ClusterPool:
         self._closed = True
 
     def terminate(self) -> None:
+        """Stop taking tasks and cancel those not yet started."""
         self._closed = True
+        for future in list(self._pending):
+            future.cancel()
 
     def join(self) -> None:
-        pass
+        if not self._closed:
+            raise ValueError("Pool is still running")
+        wait_for(list(self._pending))
 
     def __enter__(self) -> ClusterPool:
         return self
@@ -291,35 +462,63 @@ class ClusterPool:
     def __exit__(self, *exc: object) -> None:
         self.terminate()
 
+    def __repr__(self) -> str:
+        state = "CLOSE" if self._closed else "RUN"
+        return f"<{type(self).__qualname__} state={state} engine={self._engine.engine}>"
+
 
 class ClusterExecutor(Executor):
     """concurrent.futures.ProcessPoolExecutor's interface on the cluster."""
 
     def __init__(self, max_workers: int | None = None, *args: Any, **kwargs: Any) -> None:
-        assert _engine is not None
-        self._engine = _engine
-        self._engine.start()
+        if max_workers is not None and max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        self._pool = ClusterPool(max_workers)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return self._engine.submit(fn, *args, **kwargs)
+        try:
+            return self._pool._submit(fn, *args, **kwargs)
+        except ValueError:
+            raise RuntimeError("cannot schedule new futures after shutdown") from None
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            self._pool.terminate()
+        else:
+            self._pool.close()
+        if wait:
+            self._pool.join()
 
 
 _noticed: set[str] = set()
+_inside = threading.local()
 
 
-def _notice(kind: str) -> None:
-    if kind in _noticed or _engine is None or _engine.starting:
-        return
-    _noticed.add(kind)
-    assert _engine is not None
-    sys.stderr.write(
-        f"procrun: --cluster {_engine.engine}: {kind} runs locally (only pools and process "
-        "executors run on the cluster)\n"
-    )
+def _locally(kind: str, call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call``, which runs locally, giving one notice of ``kind`` per run of the script
+    (none for what it does itself, or what the engine does starting)."""
+
+    def local(*args: Any, **kwargs: Any) -> Any:
+        depth = getattr(_inside, "depth", 0)
+        if depth == 0 and kind not in _noticed and _engine is not None and not _engine.busy:
+            _noticed.add(kind)
+            sys.stderr.write(
+                f"procrun: --cluster {_engine.engine}: {kind} runs locally ({ON_THE_CLUSTER})\n"
+            )
+        _inside.depth = depth + 1
+        try:
+            return call(*args, **kwargs)
+        finally:
+            _inside.depth = depth
+
+    local.__name__ = getattr(call, "__name__", "local")
+    local.__doc__ = call.__doc__
+    return local
 
 
 def install(engine: str, address: str | None) -> None:
-    """Serve pools and process executors from ``engine``; check the engine is installed."""
+    """Serve pools and process executors from ``engine``; check the engine is installed,
+    and join ``address`` now (an unreachable one fails here, in one line)."""
     global _engine
     try:
         __import__("ray" if engine == "ray" else "dask.distributed")
@@ -330,40 +529,51 @@ def install(engine: str, address: str | None) -> None:
         ) from None
     _engine = _Engine(engine, address)
     if address is not None:
-        _engine.start()  # an unreachable address fails now, in one line
+        _engine.start()
+    _serve_pools()
+    _notice_local_kinds()
+
+
+def _serve_pools() -> None:
     import concurrent.futures
     import concurrent.futures.process
-    import multiprocessing
-    from multiprocessing import context, process
+    from multiprocessing import pool
 
-    def pool(self: Any, processes: int | None = None, *args: Any, **kwargs: Any) -> ClusterPool:
-        return ClusterPool(processes, *args, **kwargs)
+    from processing import (  # type: ignore[import-not-found, unused-ignore]
+        pool as processing_pool,
+    )
 
-    context.BaseContext.Pool = pool  # type: ignore[method-assign, assignment]
+    def new(cls: type[Any], *args: Any, **kwargs: Any) -> Any:
+        # multiprocessing.Pool() and multiprocessing.pool.Pool(); not subclasses (ThreadPool)
+        return ClusterPool(*args, **kwargs) if cls is pool.Pool else object.__new__(cls)
+
+    pool.Pool.__new__ = staticmethod(new)  # type: ignore[method-assign]
+    processing_pool.Pool = type(
+        "Pool", (processing_pool.OldPoolNames, ClusterPool), {"__module__": "processing"}
+    )
     concurrent.futures.ProcessPoolExecutor = ClusterExecutor  # type: ignore[misc, assignment]
     concurrent.futures.process.ProcessPoolExecutor = ClusterExecutor  # type: ignore[misc, assignment]
-    start = process.BaseProcess.start
 
-    def local_start(self: Any) -> None:
-        _notice("Process")
-        start(self)
 
-    process.BaseProcess.start = local_start  # type: ignore[method-assign]
-    for name, kind in (
-        ("Queue", "Queue"),
-        ("JoinableQueue", "Queue"),
-        ("SimpleQueue", "Queue"),
-        ("Manager", "Manager"),
-        ("Value", "shared memory"),
-        ("Array", "shared memory"),
-    ):
-        original = getattr(context.BaseContext, name)
+def _notice_local_kinds() -> None:
+    import multiprocessing
+    import multiprocessing.queues
+    import multiprocessing.shared_memory
+    from multiprocessing import context, process
 
-        def local(self: Any, *args: Any, _original: Any = original, _kind: str = kind, **kw: Any) -> Any:
-            _notice(_kind)
-            return _original(self, *args, **kw)
-
-        setattr(context.BaseContext, name, local)
+    patches: list[tuple[Any, str, str]] = [
+        (process.BaseProcess, "start", "Process"),
+        (multiprocessing.queues.Queue, "__init__", "Queue"),
+        (multiprocessing.queues.SimpleQueue, "__init__", "Queue"),
+        (context.BaseContext, "Manager", "Manager"),
+        (context.BaseContext, "Value", "shared memory"),
+        (context.BaseContext, "Array", "shared memory"),
+        (context.BaseContext, "RawValue", "shared memory"),
+        (context.BaseContext, "RawArray", "shared memory"),
+        (multiprocessing.shared_memory.SharedMemory, "__init__", "shared memory"),
+    ]
+    for owner, name, kind in patches:
+        setattr(owner, name, _locally(kind, getattr(owner, name)))
     # multiprocessing's module-level names are methods bound when it was imported: bind again.
-    for name in ("Pool", "Queue", "JoinableQueue", "SimpleQueue", "Manager", "Value", "Array"):
+    for name in ("Manager", "Value", "Array", "RawValue", "RawArray"):
         setattr(multiprocessing, name, getattr(context._default_context, name))

@@ -143,11 +143,29 @@ def _report_uncaught(error: BaseException, code: CodeType) -> None:
     tb: TracebackType | None = error.__traceback__
     while tb is not None and tb.tb_frame.f_code is not code:
         tb = tb.tb_next
+    tb = _without_procrun_frames(tb)
     error.__traceback__ = tb
     sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
     if sys.version_info >= (3, 12):
         sys.last_exc = error
     sys.excepthook(type(error), error, tb)
+
+
+def _without_procrun_frames(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` less the frames of procrun's own modules (a ``--cluster`` pool's, say), as
+    the traceback would read without procrun."""
+    from types import TracebackType
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(package):
+            kept.append(tb)
+        tb = tb.tb_next
+    rebuilt = None
+    for entry in reversed(kept):
+        rebuilt = TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return rebuilt
 
 
 _interrupted = False
