@@ -482,8 +482,9 @@ def environment_summary(args: argparse.Namespace, elapsed: float, load_before: s
 
 
 #: Benchmarks that are scripts printing their own markdown table, by --only key: the
-#: runtime library's micro-benchmarks, and the freezer against plain PyInstaller. The freezer
-#: needs procrun's dependencies (typer, PyInstaller), so it runs with this python's procrun.
+#: runtime library's micro-benchmarks, the freezer against plain PyInstaller, the checker
+#: against pyflakes, and the cluster engines against the local Pool. Those need procrun's
+#: dependencies (typer, PyInstaller, pyflakes, Ray, Dask), so they run with this python's procrun.
 SCRIPT_BENCHMARKS = {
     "runtime": (
         "Runtime library (`processing`) against `multiprocessing`",
@@ -491,8 +492,9 @@ SCRIPT_BENCHMARKS = {
     ),
     "freeze": ("`procrun freeze` against plain PyInstaller", ("freeze.py",)),
     "check": ("`procrun check` against pyflakes", ("check_speed.py",)),
+    "cluster": ("`procrun --cluster ray|dask` against the local Pool", ("cluster.py",)),
 }
-NEEDS_DEPENDENCIES = frozenset({"freeze", "check"})
+NEEDS_DEPENDENCIES = frozenset({"freeze", "check", "cluster"})
 
 
 def script_tables(python: str, key: str, quick: bool, env: dict[str, str]) -> list[str]:

@@ -33,6 +33,7 @@ EPILOG = """[bold]Examples[/bold]
   procrun --start-method spawn pool.py --workers 4
   procrun -m mypackage.tool input.csv
   PROCRUN_START_METHOD=forkserver procrun job.py
+  procrun --cluster dask examples/scale.py
 """
 
 
@@ -54,6 +55,18 @@ StartMethodOption = Annotated[
     ),
 ]
 
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        metavar="ENGINE",
+        help="Run the script's Pool and ProcessPoolExecutor tasks on a cluster: ray or dask "
+        "(a local instance), ray://HOST:PORT (or RAY_ADDRESS) or dask://HOST:PORT (join one). "
+        "Needs procrun\\[ray] or procrun\\[dask]; everything else runs locally.",
+        show_default=False,
+    ),
+]
+
 app = typer.Typer(
     name="procrun",
     help=HELP,
@@ -70,6 +83,7 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     start_method: StartMethodOption = None,
+    cluster: ClusterOption = None,
     module: Annotated[
         str | None,
         typer.Option(
@@ -89,6 +103,7 @@ def root(
     if module is not None:
         from procrun.launcher import run_module
 
+        _join(cluster)
         raise typer.Exit(run_module(module, list(ctx.args), _value(start_method)))
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
@@ -113,14 +128,23 @@ def run(
         typer.Argument(metavar="ARGS", help="Arguments passed to the script.", show_default=False),
     ] = None,
     start_method: StartMethodOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     from procrun.launcher import run_script
 
+    _join(cluster)
     raise typer.Exit(run_script(script, list(args or []), _value(start_method)))
 
 
 register_freezer(app)
 register_checker(app)
+
+
+def _join(cluster: str | None) -> None:
+    from procrun.entry import install_cluster
+
+    if cluster is not None and not install_cluster(cluster):
+        raise typer.Exit(2)
 
 
 def _value(method: StartMethod | None) -> str | None:

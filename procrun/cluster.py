@@ -4,7 +4,7 @@ What runs on the cluster: ``multiprocessing.Pool`` in each of its spellings (the
 ``multiprocessing.pool.Pool``, ``processing.Pool``) and
 ``concurrent.futures.ProcessPoolExecutor``. Both are served by one ``ClusterPool`` /
 ``ClusterExecutor`` over the engine's futures: Ray tasks (``ray.remote(f).remote().future()``)
-or the futures of Dask's ``Client.get_executor()``. Functions defined in the script are
+or Dask's futures (``Client.submit``, ``Client.map``). Functions defined in the script are
 pickled by value by the engines' cloudpickle, the globals they read included: the launcher's
 "globals as fork has them" holds on the cluster.
 
@@ -64,7 +64,6 @@ class _Engine:
         self.address = address
         self.client: Any = None
         self.cluster: Any = None
-        self.executor: Any = None
         self.started = False
         #: True while the engine starts or stops its own local processes (no notices then)
         self.busy = False
@@ -82,11 +81,14 @@ class _Engine:
                 import ray
 
                 # The driver's log at ERROR: no "Started a local Ray instance" lines on stderr.
+                # Not log_to_driver: tasks bring what they print back with their results,
+                # unprefixed and not lost when the script ends at once (Ray's log stream is
+                # asynchronous).
                 ray.init(
                     address=self.address,
                     include_dashboard=False,
                     logging_level=logging.ERROR,
-                    log_to_driver=True,
+                    log_to_driver=False,
                 )
             else:
                 from dask.distributed import Client, LocalCluster
@@ -103,7 +105,6 @@ class _Engine:
                     self.client = Client(self.cluster)
                 else:
                     self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT}s")
-                self.executor = self.client.get_executor(pure=False)  # every call runs
         except Exception as error:
             message = str(error).strip().splitlines()
             raise ClusterError(
@@ -124,26 +125,21 @@ class _Engine:
             with socket.create_connection(host_port, timeout=CONNECT_TIMEOUT):
                 pass
 
-    def remote(self, function: Callable[..., Any]) -> Callable[..., Future[Any]]:
-        """``function`` as a callable that runs it on the cluster and returns a Future. The
-        engine pickles it by value when it is first sent, with the globals it reads."""
+    def remote(self, function: Callable[..., Any]) -> _Remote:
+        """``function`` on the cluster: the engine pickles it by value when it is first sent,
+        with the globals it reads."""
         self.start()
-        task = _calling(function)  # a plain function for Ray; no keywords taken by Dask
-        if self.engine == "dask":
-            submit = self.executor.submit
-            return lambda *args, **kwargs: _settled(submit(task, args, kwargs), _same)
-        import ray
-
-        on_ray = ray.remote(task).options(max_retries=0)
-        return lambda *args, **kwargs: _settled(on_ray.remote(args, kwargs).future(), _cause)
+        return _Remote(self, function)
 
     def workers(self) -> int:
+        """The cluster's CPUs (Ray) or worker threads (Dask) now: what a Pool's default chunk
+        size divides the items among."""
         self.start()
         if self.engine == "ray":
             import ray
 
             return int(ray.cluster_resources().get("CPU", 1))
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+        return max(1, sum(self.client.nthreads().values()))
 
     def stop(self) -> None:
         self.busy = True
@@ -162,33 +158,75 @@ class _Engine:
             pass  # at exit, with the script's output already written
 
 
+class _Remote:
+    """A function on the cluster: ``call`` runs one task, ``many`` a batch of them (in one
+    message to Dask's scheduler: client.map's per-task cost is about 60% of client.submit's)."""
+
+    def __init__(self, engine: _Engine, function: Callable[..., Any]) -> None:
+        self._task = _calling(function)  # a plain function for Ray; no keywords for Dask
+        self._client = engine.client
+        if engine.engine == "ray":
+            import ray
+
+            self._on_ray = ray.remote(self._task).options(max_retries=0)
+
+    def call(self, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.many([args], kwargs)[0]
+
+    def many(
+        self, calls: list[tuple[Any, ...]], kwargs: dict[str, Any] | None = None
+    ) -> list[Future[Any]]:
+        kwargs = kwargs or {}
+        if self._client is None:  # Ray
+            return [_settled_by_ray(self._on_ray.remote(args, kwargs).future()) for args in calls]
+        sent = self._client.map(self._task, calls, [kwargs] * len(calls), pure=False)
+        return _settled_by_dask(sent)
+
+
 _engine: _Engine | None = None
 
 
-#: The attribute on a task's exception that carries the worker's traceback to the caller
-#: (spelled out in _calling, whose code runs on workers without procrun).
+#: The attributes on a task's exception that carry the worker's traceback and what the task
+#: printed to the caller (spelled out in _calling, whose code runs on workers without procrun).
 REMOTE_TRACEBACK = "_procrun_remote_traceback"
+OUTPUT = "_procrun_output"
 
 
-def _same(error: BaseException) -> BaseException:
-    return error
+def _settle(future: Future[Any], error: BaseException | None, outcome: Any = None) -> None:
+    """Give ``future`` the result of a task's ``outcome`` (see _calling), or its ``error``:
+    the task's own exception, with the worker's traceback as its cause (a RemoteTraceback),
+    as a local Pool gives it. What the task printed is printed here first."""
+    if error is None:
+        value, out, err = outcome
+        _replay(out, err)
+        future.set_result(value)
+        return
+    extra = vars(error) if hasattr(error, "__dict__") else {}
+    _replay(*extra.pop(OUTPUT, ("", "")))
+    text = extra.pop(REMOTE_TRACEBACK, None)
+    if isinstance(text, str):
+        from multiprocessing import pool
+
+        remote = pool.RemoteTraceback  # type: ignore[attr-defined]  # (not in typeshed)
+        error.__cause__ = remote(f'\n"""\n{text}"""')
+        error.__traceback__ = None  # the engine's frames, and none of the worker's
+    future.set_exception(error)
 
 
-def _cause(error: BaseException) -> BaseException:
-    """A RayTaskError(KeyError)'s KeyError, as the task raised it."""
+def _replay(out: str, err: str) -> None:
+    """Print what a task printed, on the script's own streams."""
+    if out:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    if err:
+        sys.stderr.write(err)
+        sys.stderr.flush()
+
+
+def _settled_by_ray(ray_future: Future[Any]) -> Future[Any]:
+    """A Future of a Ray task's, whose error is a KeyError, say, not RayTaskError(KeyError)."""
     import ray.exceptions
 
-    cause = getattr(error, "cause", None)
-    if isinstance(error, ray.exceptions.RayTaskError) and isinstance(cause, BaseException):
-        return cause
-    return error
-
-
-def _settled(
-    engine_future: Future[Any], unwrap: Callable[[BaseException], BaseException]
-) -> Future[Any]:
-    """A Future of ``engine_future`` whose error is the task's own exception, the worker's
-    traceback its cause (a RemoteTraceback), as a local Pool gives it."""
     future: Future[Any] = Future()
 
     def done(finished: Future[Any]) -> None:
@@ -196,21 +234,39 @@ def _settled(
             future.cancel()
             return
         error = finished.exception()
-        if error is None:
-            future.set_result(finished.result())
-            return
-        error = unwrap(error)
-        text = vars(error).pop(REMOTE_TRACEBACK, None) if hasattr(error, "__dict__") else None
-        if isinstance(text, str):
-            from multiprocessing import pool
+        cause = getattr(error, "cause", None)
+        if isinstance(error, ray.exceptions.RayTaskError) and isinstance(cause, BaseException):
+            error = cause
+        _settle(future, error, None if error else finished.result())
 
-            remote = pool.RemoteTraceback  # type: ignore[attr-defined]  # (not in typeshed)
-            error.__cause__ = remote(f'\n"""\n{text}"""')
-            error.__traceback__ = None  # the engine's frames, and none of the worker's
-        future.set_exception(error)
-
-    engine_future.add_done_callback(done)
+    ray_future.add_done_callback(done)
     return future
+
+
+def _settled_by_dask(sent: list[Any]) -> list[Future[Any]]:
+    """Futures of Dask's futures ``sent``, settled by one thread as they finish, results and
+    all (a Dask future's own result() or done callback costs a hop to the client's loop
+    each). The thread holds ``sent``: Dask forgets a task whose future nobody holds."""
+    from dask.distributed import as_completed as dask_as_completed
+
+    futures: list[Future[Any]] = [Future() for _ in sent]
+    by_key = {dask_future.key: future for dask_future, future in zip(sent, futures, strict=True)}
+
+    def settle() -> None:
+        finished = dask_as_completed(sent, with_results=True, raise_errors=False)
+        for dask_future, value in finished:
+            future = by_key[dask_future.key]
+            if dask_future.status == "cancelled":
+                future.cancel()
+            elif dask_future.status == "error":  # value: (type, exception, traceback)
+                error = value[1] if isinstance(value, tuple) else value
+                _settle(future, error if isinstance(error, BaseException) else RuntimeError(value))
+            else:
+                _settle(future, None, value)
+
+    if sent:
+        threading.Thread(target=settle, name="procrun-cluster-results", daemon=True).start()
+    return futures
 
 
 class ClusterAsyncResult:
@@ -219,12 +275,12 @@ class ClusterAsyncResult:
     def __init__(
         self,
         futures: list[Future[Any]],
-        single: bool,
+        shape: str,
         callback: Callable[[Any], Any] | None,
         error_callback: Callable[[BaseException], Any] | None,
     ) -> None:
         self._futures = futures
-        self._single = single
+        self._shape = shape  # "one" future's value, or the values of futures of "chunks"
         self._callback = callback
         self._error_callback = error_callback
         self._value: Any = None
@@ -255,7 +311,10 @@ class ClusterAsyncResult:
             if self._error_callback is not None:
                 self._error_callback(error)
         else:
-            self._value = values[0] if self._single else values
+            if self._shape == "one":
+                self._value = values[0]
+            else:
+                self._value = [value for chunk in values for value in chunk]
             if self._callback is not None:
                 self._callback(self._value)
         finally:
@@ -284,20 +343,36 @@ class ClusterAsyncResult:
 
 
 def _calling(function: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
-    """A task calling ``function``. An exception it raises takes the worker's traceback
-    along (see _settled). Nested, it is pickled by value with ``function``: a worker needs
-    no procrun, and it imports only the standard library's traceback."""
+    """A task calling ``function``: it returns ``(value, stdout, stderr)``, what the task
+    printed travelling with its result (see _settle). An exception it raises takes the
+    worker's traceback and output along. Nested, it is pickled by value with ``function``: a
+    worker needs no procrun, and it imports only the standard library."""
     # Dask's cloudpickle names the script's functions' code "<dynamic-code>": name it again.
     script = getattr(sys.modules.get("__main__"), "__file__", None)
 
     def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        import io
+        import sys
+
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err = io.StringIO(), io.StringIO()
         try:
-            return function(*args, **kwargs)
+            return function(*args, **kwargs), out.getvalue(), err.getvalue()
         except BaseException as error:
+            sys.stdout, sys.stderr = streams
             import traceback
 
             try:
-                frames = traceback.extract_tb(error.__traceback__)[1:]  # not this frame
+                # The task's frames, not procrun's (a chunk's loop, an initializer's wrapper).
+                frames = [
+                    frame
+                    for frame, (entry, _) in zip(
+                        traceback.extract_tb(error.__traceback__),
+                        traceback.walk_tb(error.__traceback__),
+                        strict=True,
+                    )
+                    if entry.f_globals.get("__name__") != "procrun.cluster"
+                ]
                 for i, frame in enumerate(frames):
                     if frame.filename == "<dynamic-code>" and script:
                         frames[i] = traceback.FrameSummary(script, frame.lineno, frame.name)
@@ -308,18 +383,25 @@ def _calling(function: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
                         *traceback.format_exception_only(type(error), error),
                     ]
                 )
+                vars(error)["_procrun_output"] = out.getvalue(), err.getvalue()
             except Exception:
                 pass  # an exception that takes no attributes: no worker traceback
             raise
+        finally:
+            sys.stdout, sys.stderr = streams
 
     return call
 
 
-def _star(function: Callable[..., Any]) -> Callable[[tuple[Any, ...]], Any]:
-    def star(args: tuple[Any, ...]) -> Any:
-        return function(*args)
+def _each(function: Callable[..., Any], star: bool) -> Callable[[list[Any]], list[Any]]:
+    """A task running ``function`` on each item of a chunk (``function(*item)`` if ``star``)."""
 
-    return star
+    def each(items: list[Any]) -> list[Any]:
+        if star:
+            return [function(*item) for item in items]
+        return [function(item) for item in items]
+
+    return each
 
 
 def _with_initializer(
@@ -336,9 +418,11 @@ def _with_initializer(
 
 
 class ClusterPool:
-    """multiprocessing.Pool's interface, each task a task of the cluster. ``processes`` is
-    the cluster's to decide; an ``initializer`` runs before each task (its globals travel
-    with the task's function); ``chunksize`` and ``maxtasksperchild`` do not apply."""
+    """multiprocessing.Pool's interface, its tasks the cluster's tasks. A map sends its items
+    in chunks, of ``chunksize`` or, by default, as Pool makes them (four a worker of the
+    cluster). ``processes`` is the cluster's to decide and ``maxtasksperchild`` does not
+    apply; an ``initializer`` runs before each task, pickled with the task's function, so
+    that the globals it sets are the ones the function reads."""
 
     def __init__(
         self,
@@ -350,35 +434,61 @@ class ClusterPool:
     ) -> None:
         if processes is not None and processes < 1:
             raise ValueError("Number of processes must be at least 1")
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
         assert _engine is not None, "procrun.cluster.install() first"
         self._engine = _engine
-        self._engine.start()
+        self._workers = _engine.workers()  # starts the engine
         self._initializer = initializer
         self._initargs = tuple(initargs)
         self._closed = False
-        self._remotes: dict[int, tuple[Callable[..., Any], Callable[..., Future[Any]]]] = {}
+        self._remotes: dict[tuple[int, str], tuple[Callable[..., Any], _Remote]] = {}
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
 
-    def _remote(self, function: Callable[..., Any]) -> Callable[..., Future[Any]]:
-        """``function`` on the cluster, sent once a pool (the pool keeps it alive)."""
+    def _remote(self, function: Callable[..., Any], shape: str = "call") -> _Remote:
+        """``function`` on the cluster, called as it is (``call``) or on each item of a chunk
+        (``each``, ``star``): sent once a pool, which keeps it alive."""
         with self._lock:
             if self._closed:
                 raise ValueError("Pool not running")
-            known = self._remotes.get(id(function))
+            known = self._remotes.get((id(function), shape))
             if known is None:
-                task = function
+                task = function if shape == "call" else _each(function, shape == "star")
                 if self._initializer is not None:
-                    task = _with_initializer(self._initializer, self._initargs, function)
-                known = self._remotes[id(function)] = (function, self._engine.remote(task))
+                    task = _with_initializer(self._initializer, self._initargs, task)
+                known = (function, self._engine.remote(task))
+                self._remotes[id(function), shape] = known
         return known[1]
 
     def _submit(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
-        future = self._remote(function)(*args, **kwargs)
+        return self._watch(self._remote(function).call(*args, **kwargs))[0]
+
+    def _submit_chunks(
+        self,
+        function: Callable[..., Any],
+        iterable: Iterable[Any],
+        chunksize: int | None,
+        star: bool = False,
+    ) -> list[Future[Any]]:
+        """``function`` on each item, in chunks, as one batch: a future a chunk, whose
+        result is the chunk's list of results."""
+        items = list(iterable)
+        if chunksize is None:
+            chunksize, extra = divmod(len(items), self._workers * 4)
+            chunksize += bool(extra)
+        elif chunksize < 1:
+            raise ValueError(f"Chunksize must be 1+, not {chunksize}")
+        size = max(1, chunksize)
+        chunks = [(items[i : i + size],) for i in range(0, len(items), size)]
+        return self._watch(*self._remote(function, "star" if star else "each").many(chunks))
+
+    def _watch(self, *futures: Future[Any]) -> list[Future[Any]]:
         with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
-        return future
+            self._pending.update(futures)
+        for future in futures:
+            future.add_done_callback(self._pending.discard)
+        return list(futures)
 
     def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Any = None) -> Any:
         return self.apply_async(func, args, kwds).get()
@@ -392,12 +502,12 @@ class ClusterPool:
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> ClusterAsyncResult:
         future = self._submit(func, *tuple(args), **(kwds or {}))
-        return ClusterAsyncResult([future], True, callback, error_callback)
+        return ClusterAsyncResult([future], "one", callback, error_callback)
 
     def map(
         self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None
     ) -> list[Any]:
-        return self.map_async(func, iterable).get()
+        return self.map_async(func, iterable, chunksize).get()
 
     def map_async(
         self,
@@ -407,8 +517,8 @@ class ClusterPool:
         callback: Callable[[Any], Any] | None = None,
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> ClusterAsyncResult:
-        futures = [self._submit(func, item) for item in iterable]
-        return ClusterAsyncResult(futures, False, callback, error_callback)
+        futures = self._submit_chunks(func, iterable, chunksize)
+        return ClusterAsyncResult(futures, "chunks", callback, error_callback)
 
     def starmap(
         self,
@@ -416,7 +526,7 @@ class ClusterPool:
         iterable: Iterable[Iterable[Any]],
         chunksize: int | None = None,
     ) -> list[Any]:
-        return self.starmap_async(func, iterable).get()
+        return self.starmap_async(func, iterable, chunksize).get()
 
     def starmap_async(
         self,
@@ -426,21 +536,20 @@ class ClusterPool:
         callback: Callable[[Any], Any] | None = None,
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> ClusterAsyncResult:
-        star = _star(func)  # sent once for this call
-        futures = [self._submit(star, tuple(args)) for args in iterable]
-        return ClusterAsyncResult(futures, False, callback, error_callback)
+        futures = self._submit_chunks(func, (tuple(args) for args in iterable), chunksize, True)
+        return ClusterAsyncResult(futures, "chunks", callback, error_callback)
 
     def imap(
         self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1
     ) -> Iterator[Any]:
-        futures = [self._submit(func, item) for item in iterable]
-        return (future.result() for future in futures)
+        futures = self._submit_chunks(func, iterable, chunksize)
+        return (value for future in futures for value in future.result())
 
     def imap_unordered(
         self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1
     ) -> Iterator[Any]:
-        futures = [self._submit(func, item) for item in iterable]
-        return (future.result() for future in as_completed(futures))
+        futures = self._submit_chunks(func, iterable, chunksize)
+        return (value for future in as_completed(futures) for value in future.result())
 
     def close(self) -> None:
         self._closed = True

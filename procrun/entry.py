@@ -74,6 +74,8 @@ def _dispatch(args: list[str]) -> int:
             if not module:
                 raise UsageError("option -m needs a module name")
             rest = args[i + 1 :] if arg[2:] else args[i + 2 :]
+            if cluster is not None and not install_cluster(cluster):
+                return 2
             from procrun.launcher import run_module
 
             return run_module(module, rest, _effective(start_method))
@@ -91,15 +93,16 @@ def _dispatch(args: list[str]) -> int:
     script = args[i]
     if script == "-":
         raise UsageError("procrun cannot run a script from standard input; save it to a file")
-    if cluster is not None and not _install_cluster(cluster):
+    if cluster is not None and not install_cluster(cluster):
         return 2
     from procrun.launcher import run_script
 
     return run_script(script, args[i + 1 :], _effective(start_method))
 
 
-def _install_cluster(value: str) -> bool:
-    """Serve the script's pools from the cluster; False (after one line) if it cannot."""
+def install_cluster(value: str) -> bool:
+    """``--cluster value``: serve the script's pools from the cluster; False (after one line
+    on stderr) if it cannot be."""
     from procrun.cluster import ClusterError, install, parse
 
     try:

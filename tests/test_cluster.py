@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import sys
 import time
@@ -77,13 +78,19 @@ def shifted(x):
     return x + OFFSET
 
 
+def chatty(x):
+    print("worker prints", x)
+    return x
+
+
 def keywords(key, pure=False):
     return f"key={key} pure={pure}"
 
 
 with multiprocessing.Pool(2) as pool:
     print("map", pool.map(work, range(5)))
-    print("imap", list(pool.imap(work, range(3))))
+    print("imap", list(pool.imap(work, range(3))), list(pool.imap(work, range(5), chunksize=2)))
+    print("chunks", pool.map(work, range(7), chunksize=3), pool.map(work, []))
     print("imap_unordered", sorted(pool.imap_unordered(work, range(3))))
     print("starmap", pool.starmap(pow, [(2, 3), (3, 2)]))
     print("lambda", pool.map(lambda x: -x, [1, 2]), "builtin", pool.map(abs, [-3]))
@@ -98,6 +105,7 @@ with multiprocessing.Pool(2) as pool:
     except Exception as error:
         print("raised", type(error).__name__, error)
     print("map_async", pool.map_async(work, [1, 2]).get(timeout=60))
+    print("chatty", pool.apply(chatty, (5,)))
 with multiprocessing.Pool(1, initializer=setup, initargs=(100,)) as pool:
     print("initializer", pool.map(shifted, [1, 2]))
 with multiprocessing.pool.Pool(2) as pool:
@@ -128,7 +136,8 @@ print("child", child.exitcode)
 """
 
 EXPECTED = """map [0, 6, 12, 18, 24]
-imap [0, 6, 12]
+imap [0, 6, 12] [0, 6, 12, 18, 24]
+chunks [0, 6, 12, 18, 24, 30, 36] []
 imap_unordered [0, 6, 12]
 starmap [8, 9]
 lambda [-1, -2] builtin [3]
@@ -137,6 +146,8 @@ error_callback KeyError(8)
 successful True False
 raised KeyError 1
 map_async [6, 12]
+worker prints 5
+chatty 5
 initializer [101, 102]
 pool.Pool 6
 ThreadPool [6]
@@ -263,12 +274,15 @@ def test_a_missing_engine_names_the_extra_to_install(
     result = run_procrun(
         "--cluster", engine, script, env={"PYTHONPATH": str(tmp_path / "site")}, timeout=60
     )
-    assert result.returncode == 2
-    assert err(result) == (
+    as_module = run_procrun(
+        "--cluster", engine, "-m", "json.tool", env={"PYTHONPATH": str(tmp_path / "site")}
+    )
+    message = (
         f"procrun: error: --cluster {engine} needs {extra}: "
         f"{sys.executable} -m pip install 'procrun[{engine}]'\n"
     )
-    assert out(result) == ""
+    assert (result.returncode, err(result), out(result)) == (2, message, "")
+    assert (as_module.returncode, err(as_module), out(as_module)) == (2, message, "")
 
 
 @pytest.mark.smoke
@@ -281,3 +295,47 @@ def test_a_bad_cluster_value_is_one_line_and_exit_2(tmp_path: Path, value: str) 
         f"procrun: error: invalid --cluster {value!r}: "
         "use ray, ray://HOST:PORT, dask or dask://HOST:PORT\n"
     )
+
+
+@pytest.mark.smoke
+def test_a_task_needs_no_procrun_on_the_worker(tmp_path: Path) -> None:
+    # A remote cluster's workers have the script's packages, not procrun: what procrun wraps
+    # around a task (the call, a chunk's loop, an initializer) travels by value.
+    import subprocess
+
+    import cloudpickle
+
+    from procrun.cluster import _calling, _each, _with_initializer
+
+    shutil.copytree(Path(cloudpickle.__file__).parent, tmp_path / "cloudpickle")
+    task = _calling(_with_initializer(print, ("initialized",), _each(abs, star=False)))
+    worker = (
+        "import pickle, sys\n"
+        "task = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(task(([-1, 2],), {}))\n"
+        "try:\n"
+        "    task((['x'],), {})\n"
+        "except TypeError as error:\n"
+        "    print(vars(error)['_procrun_remote_traceback'].splitlines()[-1])\n"
+        "    print(vars(error)['_procrun_output'])\n"
+        "print(sorted(name for name in sys.modules if name.startswith('procrun')))\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n{worker}",
+        ],
+        input=cloudpickle.dumps(task),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.stderr.decode() == ""
+    # (value, stdout, stderr): what the task printed travels with its result
+    assert result.stdout.decode().splitlines() == [
+        "([1, 2], 'initialized\\n', '')",
+        "TypeError: bad operand type for abs(): 'str'",
+        "('initialized\\n', '')",
+        "[]",
+    ]
