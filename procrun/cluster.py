@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures import wait as wait_for
+from contextlib import contextmanager
 from typing import Any
 
 ENGINES = ("ray", "dask")
@@ -84,12 +85,13 @@ class _Engine:
                 # Not log_to_driver: tasks bring what they print back with their results,
                 # unprefixed and not lost when the script ends at once (Ray's log stream is
                 # asynchronous).
-                ray.init(
-                    address=self.address,
-                    include_dashboard=False,
-                    logging_level=logging.ERROR,
-                    log_to_driver=False,
-                )
+                with _signal_handlers_kept():
+                    ray.init(
+                        address=self.address,
+                        include_dashboard=False,
+                        logging_level=logging.ERROR,
+                        log_to_driver=False,
+                    )
             else:
                 from dask.distributed import Client, LocalCluster
 
@@ -181,6 +183,25 @@ class _Remote:
             return [_settled_by_ray(self._on_ray.remote(args, kwargs).future()) for args in calls]
         sent = self._client.map(self._task, calls, [kwargs] * len(calls), pure=False)
         return _settled_by_dask(sent)
+
+
+@contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """Put back the SIGTERM and SIGINT handlers (procrun's: stop the pools, end the children,
+    exit as python would) that Ray's core worker replaces with its own, which print a C
+    stack and exit with status 15."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            if handler is not None:
+                signal.signal(number, handler)
 
 
 _engine: _Engine | None = None

@@ -339,3 +339,39 @@ def test_a_task_needs_no_procrun_on_the_worker(tmp_path: Path) -> None:
         "('initialized\\n', '')",
         "[]",
     ]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_ends_the_script_as_python_with_no_cluster_processes_left(
+    tmp_path: Path, engine: str
+) -> None:
+    import subprocess
+
+    from conftest import clean_env, procrun_command
+
+    script = write(
+        tmp_path / "long.py",
+        "import time\nfrom multiprocessing import Pool\n\n"
+        "def nap(x):\n    time.sleep(60)\n    return x\n\n"
+        "with Pool(2) as pool:\n    result = pool.map_async(nap, range(4))\n"
+        "    print('started', flush=True)\n    result.get()\n",
+    )
+    mark = f"procrun-test-{uuid.uuid4()}"
+    command = [*procrun_command(), "--cluster", engine, str(script)]
+    with subprocess.Popen(
+        command,
+        env=clean_env({"PROCRUN_TEST_MARK": mark}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline() == b"started\n"
+            time.sleep(1)  # the tasks are running
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+    assert process.returncode == -signal.SIGTERM, stderr.decode()
+    assert b"SIGTERM received" not in stderr  # Ray's own handler's C stack
+    assert_none_left(mark)
