@@ -4,7 +4,7 @@ What runs on the cluster: ``multiprocessing.Pool`` in each of its spellings (the
 ``multiprocessing.pool.Pool``, ``processing.Pool``) and
 ``concurrent.futures.ProcessPoolExecutor``. Both are served by one ``ClusterPool`` /
 ``ClusterExecutor`` over the engine's futures: Ray tasks (``ray.remote(f).remote().future()``)
-or Dask's futures (``Client.submit``, ``Client.map``). Functions defined in the script are
+or Dask futures (``Client.map``, a batch at a time). Functions defined in the script are
 pickled by value by the engines' cloudpickle, the globals they read included: the launcher's
 "globals as fork has them" holds on the cluster.
 
