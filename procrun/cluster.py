@@ -14,7 +14,6 @@ notice a kind on stderr. This module is imported only under ``--cluster``.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import sys
@@ -30,6 +29,9 @@ ENGINES = ("ray", "dask")
 CONNECT_TIMEOUT = 10
 #: What a notice says runs on the cluster.
 ON_THE_CLUSTER = "only pools and process executors run on the cluster"
+#: The engine's stop among multiprocessing's exit finalizers: after local pools' (15), before
+#: managers' (0).
+STOP_PRIORITY = 10
 
 
 class ClusterError(Exception):
@@ -66,6 +68,7 @@ class _Engine:
         self.client: Any = None
         self.cluster: Any = None
         self.started = False
+        self.stopped = False
         #: True while the engine starts or stops its own local processes (no notices then)
         self.busy = False
 
@@ -74,7 +77,11 @@ class _Engine:
             return
         self.started = True
         self.busy = True
-        atexit.register(self.stop)
+        # A multiprocessing finalizer, not atexit: procrun's SIGTERM handler runs those too
+        # (after the local pools', before it ends the children), so the engine stops then.
+        from multiprocessing import util
+
+        util.Finalize(self, self.stop, exitpriority=STOP_PRIORITY)
         try:
             if self.address is not None:
                 self._probe(self.address)
@@ -144,6 +151,9 @@ class _Engine:
         return max(1, sum(self.client.nthreads().values()))
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         self.busy = True
         try:
             if self.engine == "ray":

@@ -18,8 +18,15 @@ from string import Template
 import procrun
 from procrun.frozen import SELF_CHECK_SCRIPT
 
-#: procrun's modules a frozen app must not carry: they import typer, rich, libcst, PyInstaller.
-HEAVY_MODULES = ("procrun.cli", "procrun.checker", "procrun.freezer", "procrun.__main__")
+#: procrun's modules a frozen app must not carry: they import typer, rich, libcst, PyInstaller,
+#: or (procrun.cluster, for --cluster, which a frozen app has not) Ray and Dask.
+HEAVY_MODULES = (
+    "procrun.cli",
+    "procrun.checker",
+    "procrun.freezer",
+    "procrun.__main__",
+    "procrun.cluster",
+)
 #: What the frozen app imports by name at run time, where PyInstaller's analysis cannot see:
 #: the runtime library, procrun's late imports (see procrun.imports), the self-check's.
 ALWAYS_BUNDLED = (
