@@ -116,9 +116,13 @@ class _Engine:
                     self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT}s")
         except Exception as error:
             message = str(error).strip().splitlines()
+            what = (
+                f"cannot reach the {self.engine} cluster at {self.address}"
+                if self.address is not None
+                else f"cannot start a local {self.engine} cluster"
+            )
             raise ClusterError(
-                f"cannot reach the {self.engine} cluster at {self.address or 'a local instance'}: "
-                f"{type(error).__name__}{': ' + message[0] if message else ''}"
+                f"{what}: {type(error).__name__}{': ' + message[0] if message else ''}"
             ) from None
         finally:
             self.busy = False
@@ -191,8 +195,13 @@ class _Remote:
         kwargs = kwargs or {}
         if self._client is None:  # Ray
             return [_settled_by_ray(self._on_ray.remote(args, kwargs).future()) for args in calls]
-        sent = self._client.map(self._task, calls, [kwargs] * len(calls), pure=False)
-        return _settled_by_dask(sent)
+        # Pickled here, the arguments are bytes to Dask: it neither walks them (every item of
+        # every chunk) for futures and tasks, nor (before 2024.12) runs a tuple that starts
+        # with a callable as a task of its own.
+        import cloudpickle
+
+        packed = [cloudpickle.dumps((args, kwargs)) for args in calls]
+        return _settled_by_dask(self._client.map(self._task, packed, pure=False))
 
 
 @contextmanager
@@ -373,7 +382,7 @@ class ClusterAsyncResult:
         return self._error is None
 
 
-def _calling(function: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
+def _calling(function: Callable[..., Any]) -> Callable[..., Any]:
     """A task calling ``function``: it returns ``(value, stdout, stderr)``, what the task
     printed travelling with its result (see _settle). An exception it raises takes the
     worker's traceback and output along. Nested, it is pickled by value with ``function``: a
@@ -381,9 +390,14 @@ def _calling(function: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
     # Dask's cloudpickle names the script's functions' code "<dynamic-code>": name it again.
     script = getattr(sys.modules.get("__main__"), "__file__", None)
 
-    def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def call(args: Any, kwargs: dict[str, Any] | None = None) -> Any:
         import io
         import sys
+
+        if kwargs is None:  # from Dask: (args, kwargs) pickled, out of its graph's sight
+            import pickle
+
+            args, kwargs = pickle.loads(args)
 
         streams = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err = io.StringIO(), io.StringIO()

@@ -79,6 +79,10 @@ def shifted(x):
     return x + OFFSET
 
 
+def apply_pair(pair):
+    return pair[0](pair[1])
+
+
 def chatty(x):
     print("worker prints", x)
     return x
@@ -107,6 +111,8 @@ with multiprocessing.Pool(2) as pool:
         print("raised", type(error).__name__, error)
     print("map_async", pool.map_async(work, [1, 2]).get(timeout=60))
     print("chatty", pool.apply(chatty, (5,)))
+    pairs = pool.map(apply_pair, [(abs, -2), (len, "ab")])
+    print("pairs", pairs, pool.apply(keywords, (), {"key": (abs, -1)}))
 with multiprocessing.Pool(1, initializer=setup, initargs=(100,)) as pool:
     print("initializer", pool.map(shifted, [1, 2]))
 with multiprocessing.pool.Pool(2) as pool:
@@ -149,6 +155,7 @@ raised KeyError 1
 map_async [6, 12]
 worker prints 5
 chatty 5
+pairs [2, 2] key=(<built-in function abs>, -1) pure=False
 initializer [101, 102]
 pool.Pool 6
 ThreadPool [6]
