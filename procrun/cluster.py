@@ -404,7 +404,6 @@ def _calling(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return function(*args, **kwargs), out.getvalue(), err.getvalue()
         except BaseException as error:
-            sys.stdout, sys.stderr = streams
             import traceback
 
             try:
