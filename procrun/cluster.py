@@ -32,6 +32,9 @@ ON_THE_CLUSTER = "only pools and process executors run on the cluster"
 #: The engine's stop among multiprocessing's exit finalizers: after local pools' (15), before
 #: managers' (0).
 STOP_PRIORITY = 10
+#: Seconds the engine's stop may take when procrun ends on SIGTERM (Ray's shutdown took 8 s
+#: once a group SIGTERM had killed its raylet; only that shutdown ends its task workers).
+STOP_TIMEOUT = 20.0
 
 
 class ClusterError(Exception):
@@ -82,6 +85,9 @@ class _Engine:
         from multiprocessing import util
 
         util.Finalize(self, self.stop, exitpriority=STOP_PRIORITY)
+        from procrun import termination
+
+        termination.allow_more_time(STOP_TIMEOUT)
         try:
             if self.address is not None:
                 self._probe(self.address)

@@ -132,9 +132,6 @@ def _install_multiprocessing() -> None:
 
     def bootstrap_child(self: Any, parent_sentinel: int | None = None) -> int:
         """Runs first in every child, whatever the start method."""
-        termination = sys.modules.get("procrun.termination")
-        if termination is not None:  # a forked child inherits the launcher's handler
-            termination.uninstall()
         if parent_sentinel is not None:
             parent_watch.watch(parent_sentinel)
         if state.missing_globals:
