@@ -188,13 +188,53 @@ def _runtime_is_ours() -> bool:
     return not script_directory or package_parent != script_directory
 
 
+#: What the fork server imports once, so that every child it forks has it already.
+FORKSERVER_PRELOAD = ("procrun.child", "procrun.globals_transfer")
+
+
 def _preload_in_forkserver() -> None:
-    # The fork server imports these once; every child it forks then has them already.
+    """Have the fork server preload procrun's child side, where that finds procrun's own.
+
+    CPython's fork server runs ``python -c`` and ignores the ``sys.path`` it is sent, so the
+    current directory comes first there: a ``procrun`` module in it (the user's
+    ``procrun.py``) would be what the server imports, and every child it forks would inherit
+    it. So the preload is decided when the server starts, from the directory it starts in;
+    without it, each child imports procrun once its ``sys.path`` is the parent's (procrun's
+    root first). The script's own ``set_forkserver_preload`` list is left as it is.
+    """
     from multiprocessing import forkserver
 
-    preload = forkserver._forkserver._preload_modules  # type: ignore[attr-defined]
-    if preload == ["__main__"]:
-        preload.extend(["procrun.child", "procrun.globals_transfer"])
+    server: Any = forkserver._forkserver
+    ensure_running = server.ensure_running
+
+    def ensure_running_with_preload() -> None:
+        preload = server._preload_modules
+        if preload[:1] == ["__main__"] and set(preload[1:]) <= set(FORKSERVER_PRELOAD):
+            preload[1:] = [] if _shadows_procrun(os.getcwd()) else FORKSERVER_PRELOAD
+        ensure_running()
+
+    ensure_running_with_preload.__doc__ = ensure_running.__doc__
+    server.ensure_running = forkserver.ensure_running = ensure_running_with_preload
+
+
+_shadowing: dict[str, bool] = {}
+
+
+def _shadows_procrun(directory: str) -> bool:
+    """Whether ``import procrun`` in a ``python -c`` started in ``directory`` finds another
+    procrun than this one."""
+    found = _shadowing.get(directory)
+    if found is None:
+        found = False
+        if not getattr(sys.flags, "safe_path", False) and not getattr(sys, "frozen", False):
+            from importlib.machinery import PathFinder
+
+            spec = PathFinder.find_spec("procrun", [directory])
+            origin = spec.origin if spec is not None else None
+            ours = os.path.join(IMPORT_ROOT, "procrun", "__init__.py")
+            found = origin is not None and os.path.realpath(origin) != os.path.realpath(ours)
+        _shadowing[directory] = found
+    return found
 
 
 #: The sys.path entry procrun is imported from; children must find procrun._mp_main there.

@@ -162,4 +162,9 @@ def _reduce_class(cls: type) -> tuple[Any, ...]:
 def _load(data: bytes) -> Any:
     import pickle
 
+    from procrun.imports import import_unshadowed
+
+    # cloudpickle's bytes name its helpers (cloudpickle.cloudpickle...), which pickle would
+    # import from the child's sys.path, where a cloudpickle.py beside the script comes first.
+    import_unshadowed("cloudpickle")
     return pickle.loads(data)
