@@ -9,6 +9,11 @@ Entries are named by a hash of the file name and the source, the interpreter's m
 and procrun's version, so an edited script or another Python never meets a stale entry. The
 directory is private (mode 0700, owned by this user); when it cannot be made so, nothing is
 cached and children parse the script themselves.
+
+An entry is a header (a format tag and a checksum of the rest) and the marshalled code. What
+is loaded is checked before it is used: a damaged entry (a flipped bit, a truncated or
+foreign file) is a miss, never a crash, and is replaced by the next store. Unchecked, one
+flipped byte inside the bytecode would make every child crash without a word.
 """
 
 from __future__ import annotations
@@ -24,21 +29,52 @@ if TYPE_CHECKING:
     from types import CodeType
 
 ENV_CACHE_DIR = "PROCRUN_CACHE_DIR"
+#: The first bytes of every entry: the format, so that an older layout is a miss.
+_TAG = b"procrun-code-1\n"
 _checked_directory: str | None = None
 
 
 def load(filename: str, source: bytes | str) -> CodeType | None:
-    """The cached guarded code for this source, or None."""
+    """The cached guarded code for this source, or None (nothing cached, or a damaged entry,
+    which is removed so that the next :func:`store` replaces it)."""
     path = _entry(filename, source)
     if path is None:
         return None
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        code = marshal.loads(data)
-    except (OSError, ValueError, EOFError, TypeError):
+    except OSError:
         return None
-    return code if code.co_filename == filename else None
+    code = _decode(data, filename)
+    if code is None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    return code
+
+
+def _decode(data: bytes, filename: str) -> CodeType | None:
+    from types import CodeType
+
+    header = len(_TAG) + 8
+    if data[: len(_TAG)] != _TAG or data[len(_TAG) : header] != _hash(data[header:]):
+        return None
+    try:
+        code = marshal.loads(data[header:])
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(code, CodeType) or code.co_filename != filename:
+        return None
+    return code
+
+
+def _hash(data: bytes) -> bytes:
+    """8 bytes of SipHash over ``data``, keyed on the interpreter (as hash-based .pyc files)."""
+    import _imp
+    from importlib._bootstrap_external import _RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
+
+    return bytes(_imp.source_hash(_RAW_MAGIC_NUMBER, data))
 
 
 def store(filename: str, source: bytes | str, code: CodeType) -> None:
@@ -46,29 +82,65 @@ def store(filename: str, source: bytes | str, code: CodeType) -> None:
     path = _entry(filename, source)
     if path is None or os.path.exists(path):
         return
+    payload = marshal.dumps(code)
+    _write_privately(path, _TAG + _hash(payload) + payload)
+
+
+def _write_privately(path: str, data: bytes) -> bool:
+    """Write ``data`` to ``path`` whole or not at all, readable by this user only."""
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(marshal.dumps(code))
+            handle.write(data)
         os.replace(temporary, path)
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        return False
+    return True
+
+
+def keep_source(source: bytes) -> str | None:
+    """Keep a copy of a script's source that cannot be read twice (a FIFO, a pipe) for the
+    children; the key to :func:`kept_source`, or None when nothing can be kept."""
+    directory = cache_directory()
+    if directory is None:
+        return None
+    key = f"{_hash(source).hex()}-{len(source)}"
+    if kept_source(key) is None and not _write_privately(
+        os.path.join(directory, f"{key}.source"), source
+    ):
+        return None
+    return key
+
+
+def kept_source(key: str) -> bytes | None:
+    """The source kept under ``key``, if it is there and whole."""
+    directory = cache_directory()
+    if directory is None or "/" in key or os.sep in key:
+        return None
+    try:
+        with open(os.path.join(directory, f"{key}.source"), "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return None
+    digest, _, size = key.partition("-")
+    if size != str(len(source)) or _hash(source).hex() != digest:
+        return None
+    return source
 
 
 def _entry(filename: str, source: bytes | str) -> str | None:
     directory = cache_directory()
     if directory is None:
         return None
-    import _imp
     from importlib._bootstrap_external import _RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
 
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
-    digest = _imp.source_hash(_RAW_MAGIC_NUMBER, filename.encode("utf-8", "surrogatepass"))
-    digest += _imp.source_hash(_RAW_MAGIC_NUMBER, data)
+    digest = _hash(filename.encode("utf-8", "surrogatepass")) + _hash(data)
     name = f"{digest.hex()}-{len(data)}-{_RAW_MAGIC_NUMBER & 0xFFFF}-{__version__}.code"
     return os.path.join(directory, name)
 
