@@ -34,6 +34,8 @@ def run_script(script: str, args: list[str], start_method: str | None) -> int:
         target = resolve_script(script)
     except LaunchError as error:
         return _fail(error)
+    except SyntaxError as error:  # a zip's __main__.py: zipimport compiles it to find it
+        return _report_syntax_error(error)
     return _run(target, args, start_method)
 
 
@@ -59,6 +61,8 @@ def run_module(module: str, args: list[str], start_method: str | None) -> int:
         target = resolve_module(module)
     except LaunchError as error:
         return _fail(error)
+    except SyntaxError as error:  # a module in a zip: zipimport compiles it to find it
+        return _report_syntax_error(error)
     return _run(target, args, start_method)
 
 
@@ -76,9 +80,7 @@ def _set_path0(path: str) -> None:
         sys.path.insert(0, path)
 
 
-def _run(
-    target: Target, args: list[str], start_method: str | None, set_path0: bool = True
-) -> int:
+def _run(target: Target, args: list[str], start_method: str | None, set_path0: bool = True) -> int:
     try:
         code = target.compile()
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes, before Python 3.12
@@ -130,7 +132,12 @@ def _report_bad_source(error: SyntaxError | ValueError, target: Target) -> int:
         )
     if not isinstance(error, SyntaxError):
         return _fail(LaunchError(f"can't run {target.filename!r}: {message}"))
+    return _report_syntax_error(error)
+
+
+def _report_syntax_error(error: SyntaxError) -> int:
     error.__traceback__ = None  # python shows no frames for the program's own syntax error
+    error.__context__ = None
     sys.excepthook(type(error), error, None)
     hint = python_version_hint(error)
     if hint:

@@ -57,10 +57,20 @@ class Target:
         self.argv0 = argv0
         self.path0 = path0
         self.module_attrs = module_attrs if module_attrs is not None else {}
+        #: False for a source that reading used up (a FIFO, a pipe): children cannot read it
+        self.rereadable = True
         self._split: Split | None = None
         self._guarded: CodeType | None = None
 
     def encode(self) -> str:
+        """What a child needs to find the same program (:func:`decode`)."""
+        if self.kind == "file" and not self.rereadable and isinstance(self.source, bytes):
+            # A FIFO or /dev/stdin: read once, by the parent. Children get a private copy.
+            from procrun import codecache
+
+            key = codecache.keep_source(self.source)
+            if key is not None:
+                return f"copy:{key}:{self.location}"
         return f"{self.kind}:{self.location}"
 
     def compile(self) -> CodeType:
@@ -117,6 +127,14 @@ def decode(value: str) -> Target:
     kind, _, location = value.partition(":")
     if kind == "file":
         return _file_target(location, location)
+    if kind == "copy":
+        from procrun import codecache
+
+        key, _, location = location.partition(":")
+        source = codecache.kept_source(key)
+        if source is None:
+            raise LaunchError(f"the copy of {location!r} that the parent kept is gone")
+        return _file_target(location, location, source)
     if kind == "importer":
         return _importer_target(location, location)
     if kind == "module":
@@ -125,13 +143,21 @@ def decode(value: str) -> Target:
 
 
 def resolve_script(argument: str) -> Target:
-    """The target for ``procrun ARGUMENT``, resolved as ``python ARGUMENT`` would."""
+    """The target for ``procrun ARGUMENT``, resolved as ``python ARGUMENT`` would.
+
+    A directory, or a regular file that is a zip archive, runs its ``__main__.py``; anything
+    else is read once as source (a FIFO or ``/dev/stdin`` gives its text only once).
+    """
+    import stat
+
     path = os.path.abspath(argument)
-    if not os.path.exists(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
         raise LaunchError(
-            f"can't open file {path!r}: [Errno 2] No such file or directory", status=2
-        )
-    if os.path.isdir(path) or _is_zip(path):
+            f"can't open file {path!r}: [Errno {error.errno}] {error.strerror}", status=2
+        ) from None
+    if stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and _is_zip(path)):
         return _importer_target(path, argument)
     return _file_target(path, argument)
 
@@ -156,14 +182,19 @@ def _zipfile_says_zip(path: str) -> bool:
     return zipfile.is_zipfile(path)
 
 
-def _file_target(path: str, argument: str) -> Target:
-    try:
-        with open(path, "rb") as handle:
-            source = handle.read()
-    except OSError as error:
-        raise LaunchError(
-            f"can't open file {path!r}: [Errno {error.errno}] {error.strerror}", status=2
-        ) from None
+def _file_target(path: str, argument: str, source: bytes | None = None) -> Target:
+    rereadable = True
+    if source is None:
+        import stat
+
+        try:
+            with open(path, "rb") as handle:
+                rereadable = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+                source = handle.read()
+        except OSError as error:
+            raise LaunchError(
+                f"can't open file {path!r}: [Errno {error.errno}] {error.strerror}", status=2
+            ) from None
     attrs = {
         "__file__": path,
         "__loader__": SourceFileLoader("__main__", path),
@@ -172,7 +203,9 @@ def _file_target(path: str, argument: str) -> Target:
         "__cached__": None,
     }
     path0 = os.path.dirname(os.path.realpath(path))
-    return Target("file", path, path, source, None, argument, path0, attrs)
+    target = Target("file", path, path, source, None, argument, path0, attrs)
+    target.rereadable = rereadable
+    return target
 
 
 def _importer_target(path: str, argument: str) -> Target:
@@ -205,7 +238,7 @@ def resolve_module(name: str) -> Target:
                     f"No module named {package}.__main__; "
                     f"{package!r} is a package and cannot be directly executed"
                 )
-    except ImportError as error:
+    except (ImportError, ValueError) as error:  # ValueError: -m __main__, whose spec is None
         if (
             isinstance(error, ModuleNotFoundError)
             and error.name
