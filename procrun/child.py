@@ -36,6 +36,7 @@ def replay(namespace: dict[str, Any]) -> None:
     namespace["__name__"] = "__mp_main__"
     namespace["__doc__"] = None  # the script's own docstring, if any, replaces it
     state.target, state.main_globals = target, namespace
+    state.replaying = True
     hooks.install_in_child()
     argv0 = sys.argv[0] if sys.argv else None
     if sys.argv:

@@ -122,6 +122,9 @@ def _install_multiprocessing() -> None:
 
     def start_with_globals(self: Any) -> None:
         self.__dict__.setdefault("_procrun_globals", CARRIER)
+        if not state.replaying:
+            method = getattr(self, "_start_method", None) or _default_start_method()
+            state.replaying = method != "fork"
         start(self)
 
     start_with_globals.__doc__ = start.__doc__
@@ -157,6 +160,8 @@ def _install_multiprocessing() -> None:
 
     if _forced_start_method is not None:
         _force_start_method(multiprocessing, _forced_start_method)
+    if _default_start_method() != "fork":
+        state.replaying = True  # what is pickled before the first child starts goes to one
     if _in_launcher and _runtime_is_ours():
         # The guideline on joining processes that use queues, for plain multiprocessing too
         # (in the main process: spawned children stay light; forked ones inherit it).
@@ -169,6 +174,16 @@ def _install_multiprocessing() -> None:
         from procrun import termination
 
         termination.install()
+
+
+def _default_start_method() -> str:
+    """The start method of ``multiprocessing.Process``: the one set, else the platform's."""
+    import multiprocessing
+
+    return (
+        multiprocessing.get_start_method(allow_none=True)
+        or (multiprocessing.get_all_start_methods()[0])
+    )
 
 
 def _runtime_is_ours() -> bool:

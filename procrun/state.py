@@ -17,7 +17,16 @@ main_globals: dict[str, Any] | None = None
 missing_globals: dict[str, str] = {}
 
 
+#: whether a process that replays the script's definitions (started by spawn or forkserver)
+#: may receive what this one pickles; until then nobody needs the script's split
+replaying = False
+
+
 def replayed_names() -> frozenset[str] | None:
-    """Names a spawned child gets by replaying definitions; None when that is unknown."""
+    """Names a spawned child gets by replaying definitions; None when that is unknown, or
+    when no child replays (under fork, children have the parent's whole namespace: parsing
+    a large script for the answer would cost seconds)."""
+    if not replaying:
+        return None
     split = target.split if target is not None else None
     return split.replayed if split is not None else None
