@@ -165,11 +165,13 @@ def _warn_large(values: dict[str, Any], total: int) -> None:
         return
     sizes = sorted(((len(_dump({n: v}, [])), n) for n, v in values.items()), reverse=True)
     largest = ", ".join(f"{name!r} ({size / 2**20:.0f} MiB)" for size, name in sizes[:3])
+    # processing.transfer.ADVICE says the same; not imported from there, as a processing.py
+    # beside the script would be found first.
     _warn_once(
         "*large*",
         f"{total / 2**20:.0f} MiB of globals are copied into each child process (largest: "
         f"{largest}); avoid shifting large amounts of data between processes: put it in a "
-        "SharedArray, or pass a file path the child reads",
+        "processing.SharedArray, or pass a file path the child reads",
     )
 
 

@@ -180,13 +180,84 @@ _WATCHING = "_processing_watches_queues"
 
 
 class _Given:
-    """What the join watch knows of one child: the queues it was given, and if it warned."""
+    """What the join watch knows of one child: the queues it was given, whether it has put
+    anything on a queue since, and if it warned."""
 
-    __slots__ = ("queues", "warned")
+    __slots__ = ("put", "queues", "warned")
 
-    def __init__(self, queues: list[weakref.ref[_mp_queues.Queue[Any]]]) -> None:
+    def __init__(
+        self, queues: list[weakref.ref[_mp_queues.Queue[Any]]], put: _PutFlag | None
+    ) -> None:
         self.queues = queues
+        self.put = put
         self.warned = False
+
+
+class _PutFlag:
+    """Set by a child when it first puts an item on a queue (any queue).
+
+    Lives on the Process object, so it reaches the child with it: inherited under fork,
+    pickled under spawn and forkserver. A semaphore, so that the parent can read it from
+    outside (and without ``sem_getvalue``, which macOS lacks).
+    """
+
+    __slots__ = ("_semaphore",)
+
+    def __init__(self, semaphore: Any) -> None:
+        self._semaphore = semaphore
+
+    def set(self) -> None:
+        try:
+            self._semaphore.release()
+        except (ValueError, OSError):
+            pass
+
+    def is_set(self) -> bool:
+        if not self._semaphore.acquire(False):
+            return False
+        self._semaphore.release()
+        return True
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_put_flag_in_child, (self._semaphore,))
+
+
+def _put_flag_in_child(semaphore: Any) -> _PutFlag:
+    # Unpickled in a spawned child, with its Process object: its puts are noted from now on.
+    _note_puts()
+    return _PutFlag(semaphore)
+
+
+#: The Process attribute that carries the flag to the child.
+_PUT_FLAG = "_processing_put_flag"
+
+
+def _note_puts() -> None:
+    """Make a process's first put() on each queue set its flag, if it has one (wraps the
+    method that starts a queue's feeder thread, which the first put() calls)."""
+    queue_class: Any = _mp_queues.Queue
+    start_thread = queue_class._start_thread
+    if getattr(start_thread, _WATCHING, False):
+        return
+
+    def start_thread_noting_puts(self: Any) -> None:
+        flag = getattr(multiprocessing.current_process(), _PUT_FLAG, None)
+        if flag is not None:
+            flag.set()
+        start_thread(self)
+
+    queue_class._start_thread = _wrapper(start_thread_noting_puts, start_thread)
+
+
+def _put_flag_for(process: BaseProcess) -> _PutFlag | None:
+    """A flag for ``process`` to set, made in its start method's context; None if the
+    platform cannot make one (then the join watch stays silent about it)."""
+    method = getattr(process, "_start_method", None)
+    context = multiprocessing.get_context(method) if method else multiprocessing.get_context()
+    try:
+        return _PutFlag(context.Semaphore(0))
+    except (OSError, ValueError, ImportError):
+        return None
 
 
 #: Child -> _Given, kept beside the Process object: its own attributes travel with it to
@@ -205,12 +276,15 @@ def watch_start(start: Callable[[BaseProcess], None]) -> Callable[[BaseProcess],
     """
     if getattr(start, _WATCHING, False):
         return start
+    _note_puts()  # forked children inherit it; spawned ones install it with their flag
 
     def watched_start(self: BaseProcess) -> None:
         try:
             queues = {id(q): q for q in _reachable_from(self) if isinstance(q, _mp_queues.Queue)}
             if queues:
-                _given[self] = _Given([weakref.ref(q) for q in queues.values()])
+                put = _put_flag_for(self)
+                setattr(self, _PUT_FLAG, put)
+                _given[self] = _Given([weakref.ref(q) for q in queues.values()], put)
         except Exception:  # an odd argument or Process subclass must not stop the start
             pass
         start(self)
@@ -224,10 +298,11 @@ def watch_join(join: _Join) -> _Join:
     A process that has put items on a queue does not end until the items are in the pipe,
     so a parent that joins it before getting them waits forever once the pipe is full (the
     guidelines' deadlock). While ``join()`` waits for a child that is still running after
-    ``JOIN_GRACE`` seconds, and a queue the child was given (noted by ``watch_start``) holds
-    items that the joining process did not put itself, a RuntimeWarning names the process
-    and says to get() the items first; join() then goes on waiting. Joining a child that
-    has ended costs what it did before.
+    ``JOIN_GRACE`` seconds, the child has put items on a queue, and a queue it was given
+    (noted by ``watch_start``) holds items that the joining process did not put itself, a
+    RuntimeWarning names the process and says to get() the items first; join() then goes on
+    waiting. A child that merely holds a queue (a consumer, a sleeper) is no cause. Joining
+    a child that has ended costs what it did before.
     """
     if getattr(join, _WATCHING, False):
         return join
@@ -303,6 +378,8 @@ def _warn_if_blocked_by_queue(process: BaseProcess) -> None:
 
 
 def _unread_queue(given: _Given) -> _mp_queues.Queue[Any] | None:
+    if given.put is None or not given.put.is_set():
+        return None  # the child put nothing: it is not waiting for anyone to read
     for ref in given.queues:
         queue = ref()
         if (

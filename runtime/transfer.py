@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 
 #: Bytes of pickled arguments per child start above which the warning is given.
 LARGE = 64 * 1024 * 1024
+#: What the warning advises (procrun's warning on large copied globals says it too).
+ADVICE = (
+    "avoid shifting large amounts of data between processes: put it in a "
+    "processing.SharedArray, or pass a file path the child reads"
+)
 
 _warned = False
 
@@ -62,6 +67,5 @@ def _warn_if_arguments_are_large(process: Any) -> None:
     name = getattr(process, "name", "a process")
     sys.stderr.write(
         f"processing: warning: starting {name} sends {total / 2**20:.0f} MiB of arguments to "
-        f"the child (largest: {largest}); avoid shifting large amounts of data between "
-        "processes: put it in a SharedArray, or pass a file path the child reads\n"
+        f"the child (largest: {largest}); {ADVICE}\n"
     )
