@@ -160,7 +160,8 @@ def _relay(read: int, main: int) -> None:
         if sigterm not in received:
             continue
         pause.wait(RELAY_DELAY)
-        while not _handling:
+        # Only for procrun's handler: one the script set since is the script's business.
+        while not _handling and signal.getsignal(signal.SIGTERM) is _terminate_tree:
             try:
                 signal.pthread_kill(main, signal.SIGTERM)
             except OSError:  # the main thread has ended
