@@ -605,6 +605,7 @@ def test_large_copied_globals_warn_once_with_the_largest_names(tmp_path: Path) -
     warnings = [line for line in err(result).splitlines() if "MiB of globals" in line]
     assert len(warnings) == 1
     assert "'BIG' (70 MiB)" in warnings[0]
+    assert "processing.SharedArray" in warnings[0]  # where to find it, named in full
 
 
 def test_join_before_get_warns_for_plain_multiprocessing(tmp_path: Path, start_method: str) -> None:

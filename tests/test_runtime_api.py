@@ -270,4 +270,5 @@ def test_large_arguments_warn_once_with_the_largest(tmp_path: Path) -> None:
     assert_ok(result)
     warnings = [line for line in err(result).splitlines() if "processing: warning" in line]
     assert len(warnings) == 1
-    assert "argument 0 (bytes, 70 MiB)" in warnings[0] and "SharedArray" in warnings[0]
+    assert "argument 0 (bytes, 70 MiB)" in warnings[0]
+    assert "processing.SharedArray" in warnings[0]
