@@ -161,9 +161,40 @@ def fresh_install(scratch: Path) -> str:
     return python
 
 
-def benchmarks(python: str) -> list[Benchmark]:
-    """The comparisons; ``python`` (with procrun installed) runs both sides of 1-3."""
+#: Size of the generated script of benchmark 5 (the issue that found the cost used 10 MB).
+LARGE_SCRIPT_BYTES = 10 * 2**20
+
+
+def write_large_scripts(directory: Path) -> tuple[Path, Path]:
+    """A large script with a Pool at its end: (unguarded, guarded and forcing fork)."""
+    parts = ["import multiprocessing\nfrom multiprocessing import Pool\n\n"]
+    size, index = len(parts[0]), 0
+    while size < LARGE_SCRIPT_BYTES:
+        part = (
+            f"def f{index}(x):\n    y = x + {index}\n    return y * 2\n\n\n"
+            f"V{index} = [{index}, 'v']\n\n"
+        )
+        parts.append(part)
+        size += len(part)
+        index += 1
+    parts.append("def work(x):\n    return x + 1\n\n\n")
+    body = "".join(parts)
+    run_pool = "with Pool(2) as pool:\n    print(sum(pool.map(work, range(100))))\n"
+    unguarded = directory / "large_unguarded.py"
+    unguarded.write_text(body + run_pool)
+    guarded = directory / "large_guarded.py"
+    guarded.write_text(
+        body
+        + 'if __name__ == "__main__":\n    multiprocessing.set_start_method("fork")\n'
+        + "".join("    " + line + "\n" for line in run_pool.splitlines())
+    )
+    return unguarded, guarded
+
+
+def benchmarks(python: str, scratch: Path) -> list[Benchmark]:
+    """The comparisons; ``python`` (with procrun installed) runs both sides of 1-3 and 5."""
     procrun = procrun_command(python)
+    large_unguarded, large_guarded = write_large_scripts(scratch)
 
     def script(name: str) -> str:
         return str((SCRIPTS / name).relative_to(ROOT))
@@ -235,6 +266,19 @@ def benchmarks(python: str) -> list[Benchmark]:
             quick_runs=1,
             timeout=600,
             unit="s",
+        ),
+        Benchmark(
+            key="large",
+            title=f"5. A {LARGE_SCRIPT_BYTES // 2**20} MB script whose Pool maps 100 tasks "
+            "(fork), wall time of the command",
+            procrun=Side("procrun -s fork", (procrun, "-s", "fork", str(large_unguarded))),
+            baseline=Side("python (guarded)", (python, str(large_guarded))),
+            target=Target("ratio", 1.2),
+            runs=5,
+            quick_runs=1,
+            timeout=300,
+            unit="s",
+            wall_stdout="5050\n",
         ),
     ]
 
@@ -561,7 +605,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["startup", "child", "pool", "global", *SCRIPT_BENCHMARKS],
+        choices=["startup", "child", "pool", "global", "large", *SCRIPT_BENCHMARKS],
         help="run only this benchmark (may be given more than once)",
     )
     parser.add_argument(
@@ -592,7 +636,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="procrun-bench-") as scratch:
         python = PYTHON if args.in_place else fresh_install(Path(scratch))
         print(f"procrun and python under test: {python}", flush=True)
-        selected = [b for b in benchmarks(python) if args.only is None or b.key in args.only]
+        selected = [
+            b for b in benchmarks(python, Path(scratch)) if args.only is None or b.key in args.only
+        ]
         env = child_environment(Path(scratch), bytecode_cache=not args.no_bytecode_cache)
         for benchmark in selected:
             if args.repeat is not None:
