@@ -26,6 +26,7 @@ from conftest import (
     clean_env,
     err,
     out,
+    process_table,
     procrun_command,
     run,
     run_procrun,
@@ -65,18 +66,7 @@ with Pool(4) as pool:
 
 def living_members(group: int) -> list[int]:
     """The processes of process group ``group`` that are not zombies."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(entry))
-    return members
+    return [pid for pid, state, _, pgrp in process_table() if pgrp == group and state != "Z"]
 
 
 def sigterm_the_group_mid_map(script: Path, start_method: str) -> tuple[int, float, bytes]:

@@ -9,7 +9,6 @@ reach the building Python: the executables must not need procrun or Python insta
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import START_METHODS, assert_ok, err, out, run_procrun, write
+from conftest import START_METHODS, assert_ok, err, out, process_table, run_procrun, write
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -158,15 +157,8 @@ def onedir(pool_app: Path) -> tuple[Path, dict[str, object]]:
 def descendants(pid: int) -> set[int]:
     """The processes below ``pid`` now, from /proc."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
+    for child, _, parent, _ in process_table():
+        children.setdefault(parent, []).append(child)
     found: set[int] = set()
     stack = [pid]
     while stack:
