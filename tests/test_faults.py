@@ -219,6 +219,35 @@ def test_a_handler_the_script_sets_later_runs_once_per_signal(tmp_path: Path) ->
     assert out(actual) == out(expected) == "1\n"
 
 
+def test_a_childs_parent_watch_imports_nothing_behind_its_back(
+    tmp_path: Path, start_method: str
+) -> None:
+    # A daemon thread still importing while a short-lived child exits can crash the child's
+    # shutdown (a child of CI's died of SIGSEGV) or hang it: the watch imports up front.
+    script = write(
+        tmp_path / "quiet.py",
+        """
+        import multiprocessing as mp
+        import sys
+        import time
+
+        def imports_meanwhile(results):
+            before = set(sys.modules)
+            time.sleep(0.5)
+            results.put(sorted(set(sys.modules) - before))
+
+        results = mp.SimpleQueue()
+        child = mp.Process(target=imports_meanwhile, args=(results,))
+        child.start()
+        print(results.get())
+        child.join()
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[]\n"
+
+
 # -- procrun's own modules, never a file in the current directory or beside the script ------
 
 RECORDING = """
