@@ -11,7 +11,6 @@ way the interpreter does it, without procrun's own frames.
 
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 from types import ModuleType
@@ -49,7 +48,7 @@ def run_bundled(script: str, args: list[str], start_method: str | None) -> int:
     except LaunchError as error:
         return _fail(error)
     target.argv0 = sys.argv[0] if sys.argv else script
-    return _run(target, args, start_method, set_path0=False)
+    return _run(target, args, start_method, set_path0=False, bundled=True)
 
 
 def run_module(module: str, args: list[str], start_method: str | None) -> int:
@@ -80,7 +79,13 @@ def _set_path0(path: str) -> None:
         sys.path.insert(0, path)
 
 
-def _run(target: Target, args: list[str], start_method: str | None, set_path0: bool = True) -> int:
+def _run(
+    target: Target,
+    args: list[str],
+    start_method: str | None,
+    set_path0: bool = True,
+    bundled: bool = False,
+) -> int:
     try:
         code = target.compile()
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes, before Python 3.12
@@ -99,8 +104,6 @@ def _run(target: Target, args: list[str], start_method: str | None, set_path0: b
     os.environ[ENV_MAIN] = target.encode()
     state.target, state.main_globals = target, namespace
     hooks.install(start_method)
-    # Registered before the program registers anything, so it runs after all of theirs.
-    atexit.register(_exit_by_sigint_if_interrupted)
 
     try:
         exec(code, namespace)
@@ -108,8 +111,11 @@ def _run(target: Target, args: list[str], start_method: str | None, set_path0: b
         raise
     except BaseException as error:
         _report_uncaught(error, code)
-        global _interrupted
-        _interrupted = isinstance(error, KeyboardInterrupt)
+        if type(error) is KeyboardInterrupt:  # exactly: a subclass ends python with 1
+            if not bundled:
+                _leave_to_the_interpreter(error)
+                raise
+            return _end_interrupted()
         return 1
     return 0
 
@@ -175,14 +181,66 @@ def _without_procrun_frames(tb: TracebackType | None) -> TracebackType | None:
     return rebuilt
 
 
-_interrupted = False
+#: python's exit status after an uncaught KeyboardInterrupt on Windows: STATUS_CONTROL_C_EXIT
+#: (0xC000013A), as the signed 32-bit value that ``sys.exit`` passes on unchanged.
+WINDOWS_CONTROL_C_EXIT = 0xC000013A - (1 << 32)
 
 
-def _exit_by_sigint_if_interrupted() -> None:
-    # python ends on an uncaught KeyboardInterrupt by killing itself with SIGINT, after
-    # interpreter shutdown (atexit handlers, which join children, run first).
-    if not _interrupted:
-        return
+def _leave_to_the_interpreter(error: KeyboardInterrupt) -> None:
+    """Let ``error``, already reported, end the process the way the interpreter ends it.
+
+    An uncaught KeyboardInterrupt that reaches the interpreter's own top level (``procrun``'s
+    console script, ``python -m procrun``) makes it finish everything first (threads joined,
+    atexit handlers, which join the children, files flushed and closed at shutdown) and only
+    then die of SIGINT (exit with STATUS_CONTROL_C_EXIT on Windows), exactly as for a script
+    run by ``python``. Its report must not be printed twice, nor with procrun's frames.
+    """
+    hook = sys.excepthook
+
+    def report_once(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        sys.excepthook = hook
+        if value is not error:
+            hook(kind, value, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = report_once
+
+
+def _end_interrupted() -> int:
+    """A frozen app's end after an uncaught KeyboardInterrupt: as python's, as far as
+    Python code can go.
+
+    PyInstaller's bootloader does not end by SIGINT. So the app does what the interpreter
+    would have done first (threads joined, atexit handlers run, multiprocessing's among
+    them, which join the children; every open file flushed, as shutdown would close them)
+    and then dies of SIGINT, or returns python's Windows status, which the bootloader's own
+    shutdown passes on."""
+    import atexit
+    import threading
+
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    _flush_open_files()
+    if sys.platform == "win32":
+        return WINDOWS_CONTROL_C_EXIT
     from procrun.termination import die_by_signal
 
     die_by_signal("SIGINT")
+    return 130  # not reached
+
+
+def _flush_open_files() -> None:
+    # What interpreter shutdown does for files the program never closed: their buffered
+    # data is written.
+    import gc
+    import io
+
+    for thing in gc.get_objects():
+        if isinstance(thing, (io.BufferedIOBase, io.TextIOBase)):
+            try:
+                if not thing.closed and thing.writable():
+                    thing.flush()
+            except Exception:
+                pass

@@ -1,0 +1,150 @@
+"""The launcher's paths for other platforms and for frozen apps, proved on Linux.
+
+Windows and macOS cannot run here, so each test fakes one platform fact at a time in a
+real child process (a frozen app's import order, ``sys.platform`` at the moment it is read,
+a handle-like parent sentinel, ``sys.stderr`` None) and shows the path that fact selects
+does what python does on that platform. Ctrl-C's data-loss and ordering defects are plain
+Linux tests.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import START_METHODS, assert_ok, err, out, run, run_procrun, run_python, write
+
+pytestmark = pytest.mark.smoke
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="ends by a POSIX signal")
+
+# -- Ctrl-C: python finishes everything first, then dies of SIGINT --------------------------
+
+UNCLOSED = """
+import atexit, sys
+log = open(sys.argv[1], "w")
+log.write("written, never closed")
+atexit.register(print, "atexit ran")
+raise KeyboardInterrupt
+"""
+
+
+@posix_only
+def test_uncaught_keyboard_interrupt_loses_no_buffered_data(tmp_path: Path) -> None:
+    script = write(tmp_path / "unclosed.py", UNCLOSED)
+    results = {}
+    for name, runner in (("python", run_python), ("procrun", run_procrun)):
+        target = tmp_path / f"{name}.txt"
+        results[name] = runner(script, target)
+        assert target.read_text() == "written, never closed", name
+    python, procrun = results["python"], results["procrun"]
+    assert python.returncode == procrun.returncode == -signal.SIGINT
+    assert out(procrun) == out(python) == "atexit ran\n"
+    assert err(procrun) == err(python)  # one traceback, the script's frames only
+
+
+@posix_only
+def test_a_subclass_of_keyboard_interrupt_ends_with_status_1_as_under_python(
+    tmp_path: Path,
+) -> None:
+    script = write(tmp_path / "sub.py", "class Stop(KeyboardInterrupt):\n    pass\n\nraise Stop\n")
+    python, procrun = run_python(script), run_procrun(script)
+    assert python.returncode == procrun.returncode == 1
+    assert err(procrun) == err(python)
+
+
+# A frozen app: PyInstaller's runtime hook imports multiprocessing before the entry runs, so
+# multiprocessing's exit handler (which joins the children) is registered before anything
+# of procrun's; the bootloader, not Py_RunMain, shuts the interpreter down. (Not sys.frozen:
+# that would make this unfrozen interpreter start its children as an executable.)
+FROZEN_ENTRY = """
+import multiprocessing, sys
+sys._MEIPASS = {bundle!r}
+from procrun.frozen import main
+main("app.py", {method!r})
+"""
+
+INTERRUPTED_APP = """
+import multiprocessing, sys, time
+
+def finish(path):
+    time.sleep(1.0)
+    with open(path, "w") as done:
+        done.write("child finished")
+
+child = multiprocessing.Process(target=finish, args=(sys.argv[1],))
+child.start()
+log = open(sys.argv[2], "w")
+log.write("parent's unclosed file")
+{before}raise KeyboardInterrupt
+"""
+
+
+def run_as_frozen(
+    tmp_path: Path, app: str, start_method: str, *args: str
+) -> subprocess.CompletedProcess[bytes]:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    write(bundle / "app.py", app)
+    entry = write(
+        tmp_path / "entry.py", FROZEN_ENTRY.format(bundle=str(bundle), method=start_method)
+    )
+    return run([sys.executable, str(entry), *args], cwd=tmp_path)
+
+
+@posix_only
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_frozen_app_on_ctrl_c_waits_for_its_children_then_dies_of_sigint(
+    tmp_path: Path, start_method: str
+) -> None:
+    done, log = tmp_path / "done.txt", tmp_path / "log.txt"
+    result = run_as_frozen(
+        tmp_path, INTERRUPTED_APP.format(before=""), start_method, str(done), str(log)
+    )
+    assert result.returncode == -signal.SIGINT, err(result)
+    assert done.read_text() == "child finished"  # joined before the end, as python does
+    assert log.read_text() == "parent's unclosed file"
+    assert err(result).count("Traceback") == 1
+    assert "procrun" not in err(result)
+
+
+def test_frozen_app_on_ctrl_c_exits_with_windows_status_there(tmp_path: Path) -> None:
+    # sys.platform is read when the app ends: faking it there selects the Windows ending,
+    # python's STATUS_CONTROL_C_EXIT (0xC000013A), of which a Linux parent sees the low byte.
+    done, log = tmp_path / "done.txt", tmp_path / "log.txt"
+    app = INTERRUPTED_APP.format(before="child.join()\nsys.platform = 'win32'\n")
+    result = run_as_frozen(tmp_path, app, "spawn", str(done), str(log))
+    assert result.returncode == 0xC000013A & 0xFF, err(result)
+    assert log.read_text() == "parent's unclosed file"
+    assert done.read_text() == "child finished"
+
+
+# -- a first import of multiprocessing in a thread -------------------------------------------
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_first_import_of_multiprocessing_in_a_thread(tmp_path: Path, start_method: str) -> None:
+    script = write(
+        tmp_path / "threaded.py",
+        """
+        import threading
+
+        def work():
+            import multiprocessing
+            child = multiprocessing.Process(target=print, args=("from the child",))
+            child.start()
+            child.join()
+            print("exit code", child.exitcode)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "from the child\nexit code 0\n"
+    assert "Error" not in err(result)
