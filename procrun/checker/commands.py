@@ -10,12 +10,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``check`` and ``fix`` to the procrun application."""
-    app.command(name="check", help="Report code that breaks the multiprocessing guidelines.")(
-        check
-    )
-    app.command(name="fix", help="Rewrite scripts to the guarded, spawn-safe idiom in place.")(
-        fix
-    )
+    app.command(name="check", help="Report code that breaks the multiprocessing guidelines.")(check)
+    app.command(name="fix", help="Rewrite scripts to the guarded, spawn-safe idiom in place.")(fix)
 
 
 class OutputFormat(str, Enum):
