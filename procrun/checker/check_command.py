@@ -12,6 +12,7 @@ from procrun.checker import render
 from procrun.checker.config import Config, ConfigError, find_pyproject, load, with_options
 from procrun.checker.rules import BY_CODE, RULES, Rule
 from procrun.checker.runner import Report, check_paths
+from procrun.checker.streams import tolerant
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -32,8 +33,8 @@ def run_check(
 
     ``color`` None means: styled when ``stdout`` is a terminal and ``NO_COLOR`` is unset.
     """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    out = stdout if stdout is not None else tolerant(sys.stdout)
+    err = stderr if stderr is not None else tolerant(sys.stderr)
     try:
         if explain is not None:
             out.write(explain_rule(explain))
@@ -123,7 +124,7 @@ def _explain(rule: Rule) -> str:
         rule.summary,
         "",
         "The guideline:",
-        wrap.fill(f"\"{rule.guideline}\""),
+        wrap.fill(f'"{rule.guideline}"'),
         "",
         "Why:",
         wrap.fill(rule.rationale),

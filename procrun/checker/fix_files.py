@@ -28,6 +28,7 @@ from typing import TextIO
 
 from procrun.checker.files import Missing, discover
 from procrun.checker.fix import FixResult, SourceError, fix_source
+from procrun.checker.streams import tolerant
 
 
 @dataclass
@@ -46,8 +47,8 @@ def run_fix(
     stderr: TextIO | None = None,
 ) -> int:
     """Fix the Python files at ``paths`` (files or directories); the exit status."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = stdout if stdout is not None else tolerant(sys.stdout)
+    err = stderr if stderr is not None else tolerant(sys.stderr)
     if not paths:
         err.write("procrun: error: fix needs at least one PATH (a file or a directory)\n")
         return 2
@@ -156,11 +157,7 @@ def write_atomically(path: str, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, stat.S_IMODE(status.st_mode))
-        if (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
-            try:  # only root may give the file back to its owner; others keep theirs
-                os.chown(temporary, status.st_uid, status.st_gid)
-            except OSError:
-                pass
+        _keep_owner(temporary, status)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -168,3 +165,22 @@ def write_atomically(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _keep_owner(path: str, status: os.stat_result) -> None:
+    """Give ``path`` the owner and group in ``status``, where files have them and we may.
+
+    Only root may give a file to another user; others keep the new file as theirs. Windows
+    has no POSIX owners (no ``os.chown``, ``os.geteuid``, ``os.getegid``): nothing to keep.
+    """
+    chown = getattr(os, "chown", None)
+    geteuid = getattr(os, "geteuid", None)
+    getegid = getattr(os, "getegid", None)
+    if chown is None or geteuid is None or getegid is None:
+        return
+    if (status.st_uid, status.st_gid) == (geteuid(), getegid()):
+        return
+    try:
+        chown(path, status.st_uid, status.st_gid)
+    except OSError:
+        pass
