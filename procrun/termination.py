@@ -139,34 +139,49 @@ def _start_relay(signal: ModuleType) -> None:
         os.close(write)
         return
     _wakeup = (read, write)
+    from procrun.watcher import Watcher
+
     main = threading.main_thread().ident
-    relay = threading.Thread(
-        target=_relay, args=(read, main), name="procrun-sigterm-relay", daemon=True
-    )
-    relay.start()
+    assert main is not None
+
+    def on_readable(ready: list[int]) -> bool:
+        return _relay(ready, read, main, signal, watcher.stopping)
+
+    watcher = Watcher("procrun-sigterm-relay", [read], on_readable)
+    watcher.start()
 
 
-def _relay(read: int, main: int) -> None:
-    signal = import_unshadowed("signal")
-    sigterm = int(signal.SIGTERM)
-    pause = threading.Event()
-    while True:
+#: A SIGTERM was heard and the handler has not started yet (kept across a fork's pause).
+_relay_pending = False
+
+
+def _relay(
+    ready: list[int], read: int, main: int, signal: ModuleType, stopping: threading.Event
+) -> bool:
+    """Hear the signals in the wakeup descriptor; for a SIGTERM, interrupt the main thread
+    until procrun's handler has started. False when there is nothing more to hear."""
+    global _relay_pending
+    if ready:
         try:
             received = os.read(read, 512)
         except OSError:
-            return
+            return False
         if not received:
-            return
-        if sigterm not in received:
-            continue
-        pause.wait(RELAY_DELAY)
-        # Only for procrun's handler: one the script set since is the script's business.
-        while not _handling and signal.getsignal(signal.SIGTERM) is _terminate_tree:
-            try:
-                signal.pthread_kill(main, signal.SIGTERM)
-            except OSError:  # the main thread has ended
-                return
-            pause.wait(0.5)
+            return False
+        if int(signal.SIGTERM) in received:
+            _relay_pending = True
+    if not _relay_pending or stopping.wait(RELAY_DELAY):
+        return True
+    # Only for procrun's handler: one the script set since is the script's business.
+    while not _handling and signal.getsignal(signal.SIGTERM) is _terminate_tree:
+        try:
+            signal.pthread_kill(main, signal.SIGTERM)
+        except OSError:  # the main thread has ended
+            return False
+        if stopping.wait(0.5):
+            return True  # stepping aside for a fork: resumed after it
+    _relay_pending = False
+    return True
 
 
 def _terminate_tree(signum: int, frame: FrameType | None) -> None:

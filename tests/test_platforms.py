@@ -9,9 +9,11 @@ Linux tests.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,93 @@ def test_first_import_of_multiprocessing_in_a_thread(tmp_path: Path, start_metho
     assert_ok(result)
     assert out(result) == "from the child\nexit code 0\n"
     assert "Error" not in err(result)
+
+
+# -- helper threads are gone whenever a process forks --------------------------------------
+
+NESTED_FORKS = """
+import multiprocessing
+
+def leaf():
+    print("leaf")
+
+def middle():
+    child = multiprocessing.get_context("fork").Process(target=leaf)
+    child.start()
+    child.join()
+
+for _ in range(3):
+    child = multiprocessing.Process(target=middle)
+    child.start()
+    child.join()
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    print(pool.map(abs, [-1, -2]))
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.12 started warning")
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_no_fork_with_threads_warning_from_procruns_threads(
+    tmp_path: Path, start_method: str
+) -> None:
+    # procrun's SIGTERM relay (main process) and parent watch (children) are its only
+    # threads here; python itself prints no warning for this script under fork.
+    script = write(tmp_path / "nested.py", NESTED_FORKS)
+    result = run_procrun(
+        script, start_method=start_method, env={"PYTHONWARNINGS": "always::DeprecationWarning"}
+    )
+    assert_ok(result)
+    assert out(result) == "leaf\n" * 3 + "[1, 2]\n"
+    assert "multi-threaded" not in err(result), err(result)
+
+
+# On Windows the parent sentinel is a process handle and the watch waits on it with
+# multiprocessing.connection.wait; here a descriptor stands in for the handle, under plain
+# python (no procrun hooks), so that only the Windows path watches.
+HANDLE_WATCH = """
+import multiprocessing, os, signal, sys, time
+from procrun import parent_watch
+
+def on_sigterm(signum, frame):
+    with open(sys.argv[2], "w") as note:
+        note.write("handler ran")
+    sys.exit(0)
+
+def child(pid_file):
+    signal.signal(signal.SIGTERM, on_sigterm)
+    parent_watch._watch_handle(multiprocessing.parent_process().sentinel, signal)
+    with open(pid_file, "w") as out:
+        out.write(str(os.getpid()))
+    time.sleep(60)
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    worker = multiprocessing.Process(target=child, args=(sys.argv[1],))
+    worker.start()
+    while not os.path.exists(sys.argv[1]) or not open(sys.argv[1]).read():
+        time.sleep(0.01)
+    os._exit(0)  # the parent dies without a word to the child
+"""
+
+
+@posix_only
+def test_windows_handle_watch_ends_the_child_through_its_sigterm_handler(tmp_path: Path) -> None:
+    script = write(tmp_path / "handle.py", HANDLE_WATCH)
+    pid_file, note = tmp_path / "pid", tmp_path / "note"
+    assert_ok(run_python(script, pid_file, note))
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    assert note.read_text() == "handler ran"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for this purpose: nothing of it runs.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")

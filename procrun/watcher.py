@@ -1,0 +1,121 @@
+"""A helper thread that waits on descriptors, and is gone whenever its process forks.
+
+procrun keeps one helper thread in the main process (the SIGTERM relay) and one in each
+child (the parent watch). A process that forks while it has other threads makes Python
+3.12+ warn ("This process is multi-threaded, use of fork() may lead to deadlocks in the
+child"), and a fork really is only safe with one thread. So the helper steps aside: before
+each fork it is told to stop and joined, after the fork it starts again in the parent; the
+forked child has no copy of it (threads do not survive a fork) and lets its copy of the
+object go quiet. Nothing is lost meanwhile: what arrived on the descriptors waits there.
+
+POSIX only: Windows has no fork, and its waits are on handles.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import threading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+if sys.platform == "win32":
+    raise ImportError("procrun.watcher is for POSIX systems: Windows has no fork")
+
+#: Seconds to wait, after a join, for the kernel to finish the thread's exit: Python 3.12
+#: counts the process's threads from /proc, and join() returns a moment before that count
+#: drops (3.13 joins the OS thread itself).
+EXIT_WAIT = 0.05
+
+
+class Watcher:
+    """Call ``on_readable(ready)`` from a daemon thread named ``name`` whenever some of
+    ``descriptors`` are readable (``ready`` lists them; ``[]`` on a restart after a fork),
+    until it returns False. The callback may wait on :attr:`stopping`, which is set when the
+    thread must stop for a fork; it should then return soon (its return value is ignored).
+    """
+
+    def __init__(
+        self, name: str, descriptors: list[int], on_readable: Callable[[list[int]], bool]
+    ) -> None:
+        self.name = name
+        self.descriptors = list(descriptors)
+        self.on_readable = on_readable
+        self.stopping = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+        self._thread: threading.Thread | None = None
+        self._finished = False  # the callback returned False: never start again
+        self._paused = False
+        self._pid = os.getpid()
+        os.register_at_fork(
+            before=self._before_fork,
+            after_in_parent=self._after_fork_in_parent,
+            after_in_child=self._after_fork_in_child,
+        )
+
+    def start(self) -> None:
+        self.stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        poller = select.poll()
+        for descriptor in (self._wake_read, *self.descriptors):
+            poller.register(descriptor, select.POLLIN)
+        ready: list[int] = []
+        while self.on_readable(ready):
+            if self.stopping.is_set():
+                return
+            try:
+                events = poller.poll()
+            except OSError:
+                break
+            ready = [descriptor for descriptor, _ in events if descriptor != self._wake_read]
+            if len(ready) < len(events):  # woken to stop
+                os.read(self._wake_read, 64)
+                if self.stopping.is_set():
+                    return
+        self._finished = True
+
+    def _before_fork(self) -> None:
+        thread = self._thread
+        if os.getpid() != self._pid or thread is None or thread is threading.current_thread():
+            return
+        if not thread.is_alive():
+            return
+        self.stopping.set()
+        os.write(self._wake_write, b"\0")
+        thread.join()
+        self._paused = True
+        _wait_for_exit(thread.native_id)
+
+    def _after_fork_in_parent(self) -> None:
+        if self._paused:
+            self._paused = False
+            if not self._finished:
+                self.start()
+
+    def _after_fork_in_child(self) -> None:
+        # This process's copy of a helper that lives on in the parent: quiet for good.
+        if os.getpid() != self._pid and self._thread is not None:
+            self._thread = None
+            self._paused = False
+            for descriptor in (self._wake_read, self._wake_write):
+                try:
+                    os.close(descriptor)
+                except OSError:
+                    pass
+
+
+def _wait_for_exit(native_id: int | None) -> None:
+    if native_id is None or not sys.platform.startswith("linux"):
+        return
+    task = f"/proc/self/task/{native_id}"
+    pause = threading.Event()
+    waited = 0.0
+    while os.path.exists(task) and waited < EXIT_WAIT:
+        pause.wait(0.0002)
+        waited += 0.0002
