@@ -8,6 +8,7 @@ same source, so that parent and children split it the same way.
 from __future__ import annotations
 
 import os
+import sys
 from importlib.machinery import PathFinder, SourceFileLoader
 
 TYPE_CHECKING = False
@@ -202,8 +203,7 @@ def _file_target(path: str, argument: str, source: bytes | None = None) -> Targe
         "__package__": None,
         "__cached__": None,
     }
-    path0 = os.path.dirname(os.path.realpath(path))
-    target = Target("file", path, path, source, None, argument, path0, attrs)
+    target = Target("file", path, path, source, None, argument, script_directory(path), attrs)
     target.rereadable = rereadable
     return target
 
@@ -293,3 +293,12 @@ def python_version_hint(error: SyntaxError) -> str | None:
     if not python2:
         return None
     return "this is Python 2 syntax; procrun runs Python 3 code (print 'x' is print('x') there)"
+
+
+def script_directory(path: str) -> str:
+    """``sys.path[0]`` for the script at ``path``, by python's rule for this platform: the
+    folder of the file a symlink points to on POSIX (``realpath``), the folder of the full
+    path as given on Windows (``GetFullPathNameW``: links are not followed)."""
+    if sys.platform == "win32":
+        return os.path.dirname(os.path.abspath(path))
+    return os.path.dirname(os.path.realpath(path))

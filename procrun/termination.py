@@ -326,6 +326,9 @@ def die_by_signal(name: str, flush: bool = True) -> None:
     signum = getattr(signal, name)
     if flush:
         _flush_standard_streams()
+    if sys.platform == "win32":
+        # No death by signal there: python's status for Ctrl-C, TerminateProcess's otherwise.
+        os._exit(0xC000013A if name == "SIGINT" else int(signum))
     signal.signal(signum, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})

@@ -240,3 +240,23 @@ def _alive(pid: int) -> bool:
     # A zombie is gone for this purpose: nothing of it runs.
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+# -- sys.path[0] --------------------------------------------------------------------------
+
+
+@posix_only
+def test_script_directory_follows_each_platforms_rule(tmp_path: Path) -> None:
+    # python resolves a symlinked script to its target's folder on POSIX and does not on
+    # Windows (GetFullPathNameW only); procrun's children get the same sys.path[0].
+    real = write(tmp_path / "real" / "app.py", "import sys\nprint(sys.path[0])\n")
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "app.py"
+    link.symlink_to(real)
+    assert out(run_procrun(link)) == out(run_python(link)) == f"{real.parent}\n"
+    probe = (
+        "import sys\nfrom procrun.target import script_directory\n"
+        f"sys.platform = 'win32'\nprint(script_directory({str(link)!r}))\n"
+    )
+    result = run([sys.executable, "-c", probe], cwd=tmp_path)
+    assert out(result) == f"{link.parent}\n"
