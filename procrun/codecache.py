@@ -5,10 +5,10 @@ milliseconds (the ``ast`` module alone is a large import), which ``Pool`` pays p
 The parent compiles the guarded code once, at its first child start, and stores it here;
 children load it with ``marshal`` as the import system loads a ``.pyc``.
 
-Entries are named by a hash of the file name and the source, the interpreter's magic number
-and procrun's version, so an edited script or another Python never meets a stale entry. The
-directory is private (mode 0700, owned by this user); when it cannot be made so, nothing is
-cached and children parse the script themselves.
+Entries are named by a hash of the file name (its name within the bundle, for a frozen app)
+and the source, the interpreter's magic number and procrun's version, so an edited script or
+another Python never meets a stale entry. The directory is private (mode 0700, owned by this
+user); when it cannot be made so, nothing is cached and children parse the script themselves.
 
 An entry is a header (a format tag and a checksum of the rest) and the marshalled code. What
 is loaded is checked before it is used: a damaged entry (a flipped bit, a truncated or
@@ -64,9 +64,34 @@ def _decode(data: bytes, filename: str) -> CodeType | None:
         code = marshal.loads(data[header:])
     except (ValueError, EOFError, TypeError):
         return None
-    if not isinstance(code, CodeType) or code.co_filename != filename:
+    if not isinstance(code, CodeType):
         return None
+    if code.co_filename != filename:
+        if _key_name(code.co_filename) != _key_name(filename):
+            return None
+        code = _renamed(code, filename)  # the same bundled script, extracted elsewhere
     return code
+
+
+def _key_name(filename: str) -> str:
+    """The name an entry is kept under: the file name, or for a script inside a frozen app
+    its name within the bundle. A one-file app extracts itself to a new folder at every
+    run; keyed on the full path, each run would add an entry that no later run can use."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle and filename.startswith(os.path.join(str(bundle), "")):
+        return "<bundle>/" + filename[len(os.path.join(str(bundle), "")) :]
+    return filename
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """``code`` with ``filename`` as the file of it and of every code object inside it."""
+    from types import CodeType
+
+    constants = tuple(
+        _renamed(constant, filename) if isinstance(constant, CodeType) else constant
+        for constant in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=constants)
 
 
 def _hash(data: bytes) -> bytes:
@@ -140,7 +165,7 @@ def _entry(filename: str, source: bytes | str) -> str | None:
     from importlib._bootstrap_external import _RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
 
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
-    digest = _hash(filename.encode("utf-8", "surrogatepass")) + _hash(data)
+    digest = _hash(_key_name(filename).encode("utf-8", "surrogatepass")) + _hash(data)
     name = f"{digest.hex()}-{len(data)}-{_RAW_MAGIC_NUMBER & 0xFFFF}-{__version__}.code"
     return os.path.join(directory, name)
 

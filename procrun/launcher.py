@@ -166,13 +166,16 @@ def _report_uncaught(error: BaseException, code: CodeType) -> None:
 
 def _without_procrun_frames(tb: TracebackType | None) -> TracebackType | None:
     """``tb`` less the frames of procrun's own modules (a ``--cluster`` pool's, say), as
-    the traceback would read without procrun."""
+    the traceback would read without procrun.
+
+    Frames are told apart by their module's name, not their file's: in a frozen app the
+    code's file names are relative to the bundle (PyInstaller strips the paths)."""
     from types import TracebackType
 
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     kept = []
     while tb is not None:
-        if not tb.tb_frame.f_code.co_filename.startswith(package):
+        module = tb.tb_frame.f_globals.get("__name__")
+        if not (isinstance(module, str) and module.partition(".")[0] == "procrun"):
             kept.append(tb)
         tb = tb.tb_next
     rebuilt = None

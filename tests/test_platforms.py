@@ -86,15 +86,20 @@ log.write("parent's unclosed file")
 
 
 def run_as_frozen(
-    tmp_path: Path, app: str, start_method: str, *args: str
+    tmp_path: Path,
+    app: str,
+    start_method: str,
+    *args: str,
+    bundle_name: str = "bundle",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    bundle = tmp_path / "bundle"
-    bundle.mkdir()
+    """Run ``app`` as a frozen app's entry runs it, from the folder ``bundle_name``."""
+    bundle = tmp_path / bundle_name
     write(bundle / "app.py", app)
     entry = write(
         tmp_path / "entry.py", FROZEN_ENTRY.format(bundle=str(bundle), method=start_method)
     )
-    return run([sys.executable, str(entry), *args], cwd=tmp_path)
+    return run([sys.executable, str(entry), *args], cwd=tmp_path, env=env)
 
 
 @posix_only
@@ -260,3 +265,76 @@ def test_script_directory_follows_each_platforms_rule(tmp_path: Path) -> None:
     )
     result = run([sys.executable, "-c", probe], cwd=tmp_path)
     assert out(result) == f"{link.parent}\n"
+
+
+# -- frozen one-file apps: a new extraction folder at every run -----------------------------
+
+CHILD_FAILS = """
+import multiprocessing
+
+def fail():
+    raise ValueError("from the child")
+
+child = multiprocessing.Process(target=fail)
+child.start()
+child.join()
+print("exit code", child.exitcode)
+"""
+
+
+def test_one_file_runs_share_one_code_cache_entry(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    # The bootloader sets sys._MEIPASS in every process of the app, children too.
+    site = write(
+        tmp_path / "site" / "sitecustomize.py",
+        "import os, sys\nsys._MEIPASS = os.environ['FAKE_MEIPASS']\n",
+    )
+    for run_number in (1, 2, 3):
+        bundle = f"_MEI{run_number}"  # as a one-file app extracts itself anew each run
+        result = run_as_frozen(
+            tmp_path,
+            CHILD_FAILS,
+            "spawn",
+            bundle_name=bundle,
+            env={
+                "PROCRUN_CACHE_DIR": str(cache),
+                "PYTHONPATH": str(site.parent),
+                "FAKE_MEIPASS": str(tmp_path / bundle),
+            },
+        )
+        assert out(result) == "exit code 1\n"
+        # The child's traceback names this run's file, not the run that made the entry.
+        assert f'File "{tmp_path / bundle / "app.py"}", line 4, in fail' in err(result)
+        assert "_MEI1" not in err(result) or run_number == 1
+    assert len(list(cache.glob("*.code"))) == 1
+
+
+# -- frozen tracebacks: PyInstaller's code file names are relative to the bundle ------------
+
+RELATIVE_NAMES_ENTRY = """
+import sys
+from procrun import codecache, hooks
+# As PyInstaller compiles procrun into the bundle: file names without their folder.
+install = hooks._install_multiprocessing
+install.__code__ = codecache._renamed(install.__code__, "procrun/hooks.py")
+sys.argv[1:1] = ["-s", "spawn"]
+from procrun.entry import main
+sys.exit(main())
+"""
+
+
+def test_tracebacks_leave_out_procruns_frames_by_module_not_path(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "lock_argument.py",
+        """
+        import multiprocessing, threading
+        child = multiprocessing.Process(target=print, args=(threading.Lock(),))
+        child.start()
+        """,
+    )
+    entry = write(tmp_path / "entry.py", RELATIVE_NAMES_ENTRY)
+    result = run([sys.executable, str(entry), str(script)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot pickle '_thread.lock' object" in err(result)
+    assert f'File "{script}", line 3, in <module>' in err(result)
+    assert "procrun/hooks.py" not in err(result)
