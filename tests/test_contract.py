@@ -185,8 +185,9 @@ def test_keyboard_interrupt_from_sigint_ends_as_python_does(
     assert_all_gone(pid_file)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_children_go_when_procrun_is_killed(tmp_path: Path, start_method: str, sig: int) -> None:
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGKILL"])
+def test_children_go_when_procrun_is_killed(tmp_path: Path, start_method: str, name: str) -> None:
+    sig = getattr(signal, name)
     script = write(tmp_path / "tree.py", TREE)
     pid_file = tmp_path / "pids"
     process = start_tree(script, pid_file, "forever", start_method)
