@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -11,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-START_METHODS = ("spawn", "forkserver", "fork")
+#: Every start method this platform has (spawn only on Windows).
+START_METHODS = tuple(
+    method
+    for method in ("spawn", "forkserver", "fork")
+    if method in multiprocessing.get_all_start_methods()
+)
 #: Seconds any one program run may take before the test fails instead of hanging.
 RUN_TIMEOUT = 60
 

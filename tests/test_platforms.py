@@ -338,3 +338,36 @@ def test_tracebacks_leave_out_procruns_frames_by_module_not_path(tmp_path: Path)
     assert "cannot pickle '_thread.lock' object" in err(result)
     assert f'File "{script}", line 3, in <module>' in err(result)
     assert "procrun/hooks.py" not in err(result)
+
+
+# -- the test suite itself on Windows ---------------------------------------------------------
+
+WITHOUT_POSIX_NAMES = """
+import os, select, signal
+
+# What Windows' os, signal and select lack, taken away once pytest's own plugins are loaded.
+MISSING = {
+    os: ["geteuid", "getuid", "getegid", "getgid", "chown", "killpg", "getpgid", "setsid",
+         "fork", "register_at_fork"],
+    signal: ["SIGKILL", "SIGALRM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD",
+             "SIGSTOP", "SIGCONT", "pthread_kill", "pthread_sigmask", "setitimer"],
+    select: ["poll", "POLLIN"],
+}
+
+def pytest_sessionstart(session):
+    for module, names in MISSING.items():
+        for name in names:
+            if hasattr(module, name):
+                delattr(module, name)
+"""
+
+
+def test_the_test_suite_imports_without_posix_only_names(tmp_path: Path) -> None:
+    write(tmp_path / "plugins" / "without_posix_names.py", WITHOUT_POSIX_NAMES)
+    tests = Path(__file__).parent
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "without_posix_names", "--rootdir", str(tests.parent), str(tests)]
+    result = run(command, cwd=tests.parent, env={"PYTHONPATH": str(tmp_path / "plugins")})
+    assert result.returncode == 0, out(result)[-3000:]
+    summary = out(result).strip().splitlines()[-1]
+    assert " tests collected in " in summary and "error" not in summary, summary
