@@ -326,7 +326,10 @@ def run_once(benchmark: Benchmark, side: Side, env: dict[str, str]) -> tuple[flo
             stdout, stderr = process.communicate(timeout=benchmark.timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+                if sys.platform == "win32":
+                    process.kill()  # no process groups there: the run itself
+                else:
+                    os.killpg(process.pid, signal.SIGKILL)
             stdout, stderr = process.communicate()
             raise fail(f"timed out after {benchmark.timeout:g} s", stdout, stderr) from None
     wall = time.perf_counter() - start
