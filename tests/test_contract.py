@@ -31,7 +31,13 @@ from conftest import (
     write,
 )
 
-pytestmark = pytest.mark.smoke
+pytestmark = [
+    pytest.mark.smoke,
+    pytest.mark.skipif(
+        sys.platform == "win32",
+        reason="the shell contract: POSIX signals, statuses and bash pipelines",
+    ),
+]
 
 # -- exit statuses ----------------------------------------------------------------------
 
