@@ -261,12 +261,10 @@ def _settle(future: Future[Any], error: BaseException | None, outcome: Any = Non
 
 def _replay(out: str, err: str) -> None:
     """Print what a task printed, on the script's own streams."""
-    if out:
-        sys.stdout.write(out)
-        sys.stdout.flush()
-    if err:
-        sys.stderr.write(err)
-        sys.stderr.flush()
+    for text, stream in ((out, sys.stdout), (err, sys.stderr)):
+        if text and stream is not None:  # None: a windowed app's, which prints nothing
+            stream.write(text)
+            stream.flush()
 
 
 def _settled_by_ray(ray_future: Future[Any]) -> Future[Any]:
@@ -661,9 +659,10 @@ def _locally(kind: str, call: Callable[..., Any]) -> Callable[..., Any]:
         depth = getattr(_inside, "depth", 0)
         if depth == 0 and kind not in _noticed and _engine is not None and not _engine.busy:
             _noticed.add(kind)
-            sys.stderr.write(
-                f"procrun: --cluster {_engine.engine}: {kind} runs locally ({ON_THE_CLUSTER})\n"
-            )
+            if sys.stderr is not None:
+                sys.stderr.write(
+                    f"procrun: --cluster {_engine.engine}: {kind} runs locally ({ON_THE_CLUSTER})\n"
+                )
         _inside.depth = depth + 1
         try:
             return call(*args, **kwargs)

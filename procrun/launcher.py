@@ -66,8 +66,15 @@ def run_module(module: str, args: list[str], start_method: str | None) -> int:
 
 
 def _fail(error: LaunchError) -> int:
-    sys.stderr.write(f"procrun: {error.message}\n")
+    _say(f"procrun: {error.message}\n")
     return error.status
+
+
+def _say(text: str) -> None:
+    """Write ``text`` to stderr, if there is one: a windowed app (``pythonw``, a frozen
+    ``--windowed`` app) has none, and python then drops what it would print."""
+    if sys.stderr is not None:
+        sys.stderr.write(text)
 
 
 def _set_path0(path: str) -> None:
@@ -147,7 +154,7 @@ def _report_syntax_error(error: SyntaxError) -> int:
     sys.excepthook(type(error), error, None)
     hint = python_version_hint(error)
     if hint:
-        sys.stderr.write(f"procrun: {hint}\n")
+        _say(f"procrun: {hint}\n")
     return 1
 
 

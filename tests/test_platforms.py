@@ -371,3 +371,44 @@ def test_the_test_suite_imports_without_posix_only_names(tmp_path: Path) -> None
     assert result.returncode == 0, out(result)[-3000:]
     summary = out(result).strip().splitlines()[-1]
     assert " tests collected in " in summary and "error" not in summary, summary
+
+
+# -- windowed apps: no standard streams -------------------------------------------------------
+
+WINDOWED_ENTRY = """
+import multiprocessing, sys
+sys._MEIPASS = {bundle!r}
+try:
+    from procrun.frozen import main
+    main("app.py", "spawn")
+except SystemExit as end:
+    outcome = f"exit {{end.code}}"
+except BaseException as error:
+    outcome = f"crashed: {{error!r}}"
+with open({report!r}, "w") as report:
+    report.write(outcome)
+"""
+
+
+@pytest.mark.parametrize(
+    ("app", "outcome"),
+    [
+        ("raise ValueError('uncaught')\n", "exit 1"),  # reported to no stream, as by python
+        ("print 'python 2'\n", "exit 1"),  # the syntax error and procrun's hint about it
+        (CHILD_FAILS, "exit 0"),  # a child's traceback, and the child's own print
+    ],
+)
+def test_windowed_app_without_standard_streams(tmp_path: Path, app: str, outcome: str) -> None:
+    bundle, report = tmp_path / "bundle", tmp_path / "report"
+    write(bundle / "app.py", app)
+    entry = write(
+        tmp_path / "entry.py", WINDOWED_ENTRY.format(bundle=str(bundle), report=str(report))
+    )
+    # pythonw, or a PyInstaller --windowed app: no streams in any process of the app.
+    site = write(
+        tmp_path / "site" / "sitecustomize.py", "import sys\nsys.stdout = sys.stderr = None\n"
+    )
+    result = run([sys.executable, str(entry)], cwd=tmp_path, env={"PYTHONPATH": str(site.parent)})
+    assert result.returncode == 0, err(result)
+    assert report.read_text() == outcome
+    assert result.stdout == result.stderr == b""
