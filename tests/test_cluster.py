@@ -527,3 +527,37 @@ def test_joining_a_ray_cluster_runs_the_script_as_locally(tmp_path: Path) -> Non
                 pass
         assert_none_left(mark)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_ends_after_the_engine_has_shut_down(tmp_path: Path) -> None:
+    # The engine (imported before the script runs) registers its shutdown first; the
+    # death by SIGINT must still come after it, and after the script's own atexit handlers
+    # and the files interpreter shutdown would flush.
+    needs("dask")
+    script = write(
+        tmp_path / "interrupted.py",
+        """
+        import atexit, sys
+        from multiprocessing import Pool
+
+        def square(x):
+            return x * x
+
+        with Pool(2) as pool:
+            print(pool.map(square, range(4)))
+        atexit.register(print, "atexit ran")
+        log = open(sys.argv[1], "w")
+        log.write("kept")
+        raise KeyboardInterrupt
+        """,
+    )
+    mark = f"interrupted-{uuid.uuid4().hex}"
+    log = tmp_path / "log.txt"
+    result = run_procrun(
+        "--cluster", "dask", script, log, timeout=240, env={"PROCRUN_TEST_MARK": mark}
+    )
+    assert result.returncode == -signal.SIGINT, err(result)
+    assert out(result) == "[0, 1, 4, 9]\natexit ran\n"
+    assert log.read_text() == "kept"
+    assert_none_left(mark, grace=5.0)
