@@ -62,19 +62,18 @@ class Watcher:
         self._thread.start()
 
     def _run(self) -> None:
-        poller = select.poll()
-        for descriptor in (self._wake_read, *self.descriptors):
-            poller.register(descriptor, select.POLLIN)
+        descriptors = [self._wake_read, *self.descriptors]
+        wait = _poller(descriptors)
         ready: list[int] = []
         while self.on_readable(ready):
             if self.stopping.is_set():
                 return
             try:
-                events = poller.poll()
-            except OSError:
+                ready = wait()
+            except (OSError, ValueError):
                 break
-            ready = [descriptor for descriptor, _ in events if descriptor != self._wake_read]
-            if len(ready) < len(events):  # woken to stop
+            if self._wake_read in ready:  # woken to stop
+                ready.remove(self._wake_read)
                 os.read(self._wake_read, 64)
                 if self.stopping.is_set():
                     return
@@ -108,6 +107,17 @@ class Watcher:
                     os.close(descriptor)
                 except OSError:
                     pass
+
+
+def _poller(descriptors: list[int]) -> Callable[[], list[int]]:
+    """A function that waits until some of ``descriptors`` are readable and lists them:
+    ``poll`` where the system has it, ``select`` where it does not (some macOS builds)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        for descriptor in descriptors:
+            poller.register(descriptor, select.POLLIN)
+        return lambda: [descriptor for descriptor, _ in poller.poll()]
+    return lambda: select.select(descriptors, [], [])[0]
 
 
 def _wait_for_exit(native_id: int | None) -> None:

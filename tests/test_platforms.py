@@ -412,3 +412,39 @@ def test_windowed_app_without_standard_streams(tmp_path: Path, app: str, outcome
     assert result.returncode == 0, err(result)
     assert report.read_text() == outcome
     assert result.stdout == result.stderr == b""
+
+
+# -- no select.poll ------------------------------------------------------------------------
+
+ORPHANED = """
+import multiprocessing, os, sys, time
+
+def sleeper():
+    time.sleep(60)
+
+child = multiprocessing.Process(target=sleeper)
+child.start()
+with open(sys.argv[1], "w") as pid_file:
+    pid_file.write(str(child.pid))
+time.sleep(0.5)  # the child is up and watching
+os._exit(0)  # gone without a word to the child
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_children_end_with_their_parent_where_select_has_no_poll(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "orphaned.py", ORPHANED)
+    site = write(tmp_path / "site" / "sitecustomize.py", "import select\ndel select.poll\n")
+    pid_file = tmp_path / "pid"
+    result = run_procrun(
+        script, pid_file, start_method=start_method, env={"PYTHONPATH": str(site.parent)}
+    )
+    assert_ok(result)
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
