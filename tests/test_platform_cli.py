@@ -8,6 +8,7 @@ real code behind it.
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
@@ -159,3 +160,55 @@ def test_check_and_fix_run_without_standard_streams(tmp_path: Path, command: str
     result = run_faked(code, cwd=tmp_path)
     assert result.stdout == "status 2\n", result.stderr
     assert result.stderr == ""
+
+
+# -- macOS: no fork once the command line's libraries are loaded -------------------------------
+
+#: Loads the CLI stack, then fakes macOS where procrun reads it (sysconfig first: the name
+#: of its data module holds the platform), records how each process starts, runs procrun
+#: as ``python -m procrun`` or as the ``procrun`` console script does.
+ON_MACOS = """
+import multiprocessing.process, runpy, sys, sysconfig
+import libcst, rich.console, typer, procrun.cli
+sysconfig.get_config_vars()
+sys.platform = "darwin"
+started = []
+start = multiprocessing.process.BaseProcess.start
+def recorded_start(process):
+    started.append(process._start_method)
+    start(process)
+multiprocessing.process.BaseProcess.start = recorded_start
+form, sys.argv = sys.argv[1], ["procrun", *sys.argv[2:]]
+try:
+    if form == "-m":
+        runpy.run_module("procrun", run_name="__main__", alter_sys=True)
+    else:
+        runpy.run_path(form, run_name="__main__")
+finally:
+    sys.stderr.write(f"started: {started}\\n")
+"""
+
+
+@pytest.mark.parametrize("form", ["-m", "console script"])
+def test_check_jobs_spawns_its_workers_on_macos_and_finds_the_same(
+    tmp_path: Path, form: str
+) -> None:
+    if form != "-m":
+        form = str(Path(sys.executable).with_name("procrun"))
+    corpus = str(ROOT / "tests" / "data" / "check_corpus")
+    results = {}
+    for jobs in ("1", "2"):
+        result = run_faked(ON_MACOS, form, "check", "-f", "json", "-j", jobs, corpus, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr  # the corpus holds a Python 2 file
+        results[jobs] = result
+    assert results["1"].stdout == results["2"].stdout
+    assert len(json.loads(results["2"].stdout)) > 50
+    assert results["1"].stderr.splitlines()[-1] == "started: []"
+    assert results["2"].stderr.splitlines()[-1] == "started: ['spawn', 'spawn']"
+    assert results["1"].stderr.splitlines()[:-1] == results["2"].stderr.splitlines()[:-1]
+
+
+def test_check_jobs_forks_its_workers_on_linux() -> None:
+    from procrun.checker.runner import parallel_start_method
+
+    assert parallel_start_method() == ("fork" if sys.platform == "linux" else "spawn")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -116,14 +117,28 @@ def check_paths(
     return Report(tuple(results))
 
 
+def parallel_start_method() -> str:
+    """How ``check --jobs`` starts its workers on this platform: fork or spawn.
+
+    fork on Linux: a worker is ready at once, with the engine already imported. Not on
+    macOS, where a process that has loaded the command line's libraries (rich, typer,
+    libcst, and the system frameworks under them) cannot fork safely, and spawn is
+    Python's default; Windows has only spawn.
+    """
+    import multiprocessing
+
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 def _in_parallel(files: list[str], codes: frozenset[str] | None, jobs: int) -> list[FileResult]:
     import multiprocessing
 
-    # fork: children need nothing from the main module, which for ``python -m procrun``
-    # is not import-safe; without fork (not on POSIX), check in this process.
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _check_chunk(files, codes)
-    context = multiprocessing.get_context("fork")
+    # A spawned worker imports this module (the engine, the standard library) and no more:
+    # the main module it rebuilds is ``procrun.__main__``, which multiprocessing never
+    # re-runs, or the ``procrun`` console script, whose call is guarded.
+    context = multiprocessing.get_context(parallel_start_method())
     # Many small chunks: big files cluster in directories; the pool hands out the rest
     # to whichever worker is free.
     size = max(1, len(files) // (jobs * 8))
