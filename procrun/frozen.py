@@ -43,7 +43,8 @@ def main(script: str, start_method: str | None = None) -> None:
         try:
             method = checked_start_method(method, ENV_START_METHOD)
         except UsageError as error:
-            sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {error}\n")
+            if sys.stderr is not None:  # None in a windowed app: the status is all it tells
+                sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {error}\n")
             sys.exit(2)
     from procrun.launcher import run_bundled
 

@@ -2,12 +2,16 @@
 
 Run like the app (through procrun's launcher, unguarded): for each start method this
 platform has, start a child that reads a payload from one Queue and echoes it on another.
-Prints one JSON line per method and exits 1 if any round trip failed.
+Prints one JSON line per method (and appends it to the file PROCRUN_SELF_CHECK_REPORT names:
+a windowed app has no stdout) and exits 1 if any round trip failed.
 """
 
 import json
 import multiprocessing
+import os
 import sys
+
+REPORT = os.getenv("PROCRUN_SELF_CHECK_REPORT")
 
 PAYLOAD = {"numbers": list(range(1000)), "blob": bytes(range(256)) * 64, "text": "procrun"}
 
@@ -34,6 +38,10 @@ for method in multiprocessing.get_all_start_methods():
         ok, error = False, error or "the child did not end"
     ok = ok and child.exitcode == 0
     failed += not ok
-    print(json.dumps({"method": method, "ok": ok, "exitcode": child.exitcode, "error": error}))
+    line = json.dumps({"method": method, "ok": ok, "exitcode": child.exitcode, "error": error})
+    print(line)  # nothing, where sys.stdout is None
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as report:
+            report.write(line + "\n")
 
 sys.exit(1 if failed else 0)

@@ -212,3 +212,268 @@ def test_check_jobs_forks_its_workers_on_linux() -> None:
     from procrun.checker.runner import parallel_start_method
 
     assert parallel_start_method() == ("fork" if sys.platform == "linux" else "spawn")
+
+
+# -- procrun freeze: what is decided before PyInstaller runs -----------------------------------
+
+#: Loads the CLI stack (rich reads the platform when imported), fakes the system PyInstaller
+#: would build for (``sys.argv[1]``), and hides PyInstaller: a freeze that passes every check
+#: ends at "PyInstaller is not installed".
+FREEZE_ON = """
+import sys, sysconfig
+import procrun.cli, rich.console, rich.progress
+sysconfig.get_config_vars()
+sys.platform = sys.argv.pop(1)
+sys.modules["PyInstaller"] = None
+from procrun.entry import main
+sys.exit(main(["freeze", *sys.argv[1:]]))
+"""
+NO_PYINSTALLER = "procrun freeze: error: PyInstaller is not installed"
+
+
+def freeze_on(system: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_faked(FREEZE_ON, system, *args, cwd=cwd)
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert_no_traceback(result)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_freeze_for_windows_refuses_a_start_method_it_lacks(tmp_path: Path, method: str) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    refused = freeze_on("win32", "app.py", "-s", method, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert one_error_line(refused) == (
+        f"procrun freeze: error: --start-method {method}: Windows has no {method} start "
+        "method (only spawn); use one of those, or drop the option"
+    )
+    assert not (tmp_path / "build").exists()
+    for system, allowed in (("win32", "spawn"), ("linux", method), ("darwin", method)):
+        result = freeze_on(system, "app.py", "-s", allowed, cwd=tmp_path)
+        assert one_error_line(result).startswith(NO_PYINSTALLER), system
+
+
+def test_freeze_for_windows_protects_dist_name_exe(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    mine = write(tmp_path / "dist" / "app.exe", "my own program\n")
+    result = freeze_on("win32", "app.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result) == (
+        f"procrun freeze: error: {mine} exists and procrun did not build it; move it away, "
+        "or pass --force to replace it"
+    )
+    assert mine.read_text() == "my own program\n"
+    # a one-folder build is dist\app, and on Linux dist/app.exe is nobody's business
+    for system, mode in (("win32", "--onedir"), ("linux", "--onefile")):
+        assert one_error_line(freeze_on(system, "app.py", mode, cwd=tmp_path)).startswith(
+            NO_PYINSTALLER
+        )
+
+
+def test_freeze_for_macos_protects_the_app_bundle_of_a_windowed_build(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    mine = write(tmp_path / "dist" / "app.app" / "Contents" / "Info.plist", "<plist/>\n")
+    result = freeze_on("darwin", "app.py", "--windowed", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'dist' / 'app.app'} exists and procrun did not build it" in (
+        one_error_line(result)
+    )
+    assert mine.exists()
+    assert one_error_line(freeze_on("darwin", "app.py", cwd=tmp_path)).startswith(NO_PYINSTALLER)
+
+
+SPLIT = """
+import sys
+sys.platform = sys.argv.pop(1)
+from procrun.freezer.targets import split_data_option
+for value in sys.argv[1:]:
+    print(split_data_option(value))
+"""
+
+
+def test_add_data_takes_windows_separators_and_drives_on_windows_only(tmp_path: Path) -> None:
+    values = [r"C:\data\config.toml;conf", r"C:\data\config.toml:conf", "config.toml;.",
+              r"\\server\share\x.txt;.", "a;b:.", "C:/x", "plain"]  # fmt: skip
+    windows = run_faked(SPLIT, "win32", *values, cwd=tmp_path)
+    assert windows.stdout.splitlines() == [
+        r"('C:\\data\\config.toml', 'conf')",
+        r"('C:\\data\\config.toml', 'conf')",
+        "('config.toml', '.')",
+        r"('\\\\server\\share\\x.txt', '.')",
+        "('a;b', '.')",
+        "None",
+        "None",
+    ], windows.stderr
+    linux = run_faked(SPLIT, "linux", *values, cwd=tmp_path)
+    assert linux.stdout.splitlines()[2:] == [
+        "None",  # ';' is part of a POSIX file name
+        "None",
+        "('a;b', '.')",
+        "('C', '/x')",
+        "None",
+    ], linux.stderr
+
+
+def test_freeze_for_windows_bundles_add_data_given_with_a_semicolon(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    write(tmp_path / "config.toml", "x = 1\n")
+    result = freeze_on("win32", "app.py", "--spec", "--add-data", "config.toml;.", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[('config.toml', '.')]" in (tmp_path / "app.spec").read_text()
+    bad = freeze_on("linux", "app.py", "--spec", "--add-data", "config.toml;.", cwd=tmp_path)
+    assert one_error_line(bad) == (
+        "procrun freeze: error: invalid --add-data 'config.toml;.': use SOURCE:DEST "
+        "(DEST '.' for the top)"
+    )
+
+
+#: Windows: a program that runs (or that a virus scanner holds) cannot be removed.
+IN_USE = """
+import os, sys
+real_remove = os.remove
+def remove(path, *args, **kwargs):
+    if os.path.basename(path).startswith("app"):
+        raise PermissionError(13, "The process cannot access the file because it is being "
+                              "used by another process", path)
+    real_remove(path, *args, **kwargs)
+os.remove = os.unlink = remove
+sys.modules["PyInstaller"] = None
+from procrun.entry import main
+sys.exit(main(["freeze", *sys.argv[1:]]))
+"""
+
+
+def test_freeze_over_a_program_in_use_says_what_to_do(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    running = write(tmp_path / "dist" / "app", "a program that runs\n")
+    result = run_faked(IN_USE, "app.py", "--force", cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_error_line(result) == (
+        f"procrun freeze: error: cannot replace {running}: The process cannot access the file "
+        "because it is being used by another process; if the app is running or the file is "
+        "open in another program, close it, then build again"
+    )
+    assert running.exists()
+
+
+MACOS_OPTIONS = ["--target-arch", "universal2", "--codesign-identity", "Developer ID: Me",
+                 "--osx-entitlements-file", "app.entitlements",
+                 "--osx-bundle-identifier", "com.example.app"]  # fmt: skip
+
+
+class Step(str):
+    """What a recorded spec step returns: its name, with attributes (``a.pure``) as names."""
+
+    def __getattr__(self, attribute: str) -> str:
+        return f"{self}.{attribute}"
+
+
+def spec_steps(spec: Path) -> dict[str, tuple[tuple[object, ...], dict[str, object]]]:
+    """Run a spec with PyInstaller's names (Analysis, PYZ, EXE, COLLECT, BUNDLE) recording
+    their calls, so its steps can be read without PyInstaller's build machinery."""
+    steps: dict[str, tuple[tuple[object, ...], dict[str, object]]] = {}
+
+    def recorder(kind: str) -> object:
+        def call(*args: object, **kwargs: object) -> Step:
+            steps[kind] = (args, kwargs)
+            return Step(kind)
+
+        return call
+
+    names: dict[str, object] = {"SPECPATH": str(spec.parent)}
+    names.update({kind: recorder(kind) for kind in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")})
+    exec(compile(spec.read_text(), str(spec), "exec"), names)
+    return steps
+
+
+def test_freeze_windowed_for_macos_writes_a_spec_with_the_bundle_step(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    entitlements = write(tmp_path / "app.entitlements", "<plist/>\n")
+    result = freeze_on("darwin", "app.py", "--windowed", "--spec", *MACOS_OPTIONS, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    spec = tmp_path / "app.spec"
+    assert "procrun freeze --onedir" in spec.read_text()  # a .app is made from a folder
+    steps = spec_steps(spec)
+    assert list(steps) == ["Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE"]
+    exe = steps["EXE"][1]
+    assert exe["console"] is False and exe["exclude_binaries"] is True
+    assert (exe["target_arch"], exe["codesign_identity"], exe["entitlements_file"]) == (
+        "universal2",
+        "Developer ID: Me",
+        str(entitlements),
+    )
+    assert steps["BUNDLE"] == (("COLLECT",), {
+        "name": "app.app", "icon": None, "bundle_identifier": "com.example.app",
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("system", ["darwin", "linux", "win32"])
+def test_freeze_writes_the_bundle_step_only_for_a_windowed_macos_app(
+    tmp_path: Path, system: str
+) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    for mode in ("--console", "--windowed"):
+        result = freeze_on(system, "app.py", mode, "--spec", "--force", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        steps = spec_steps(tmp_path / "app.spec")
+        bundled = system == "darwin" and mode == "--windowed"
+        assert ("BUNDLE" in steps) == bundled, (system, mode)
+        assert ("COLLECT" in steps) == bundled, "one file, except a .app"
+
+
+def test_freeze_refuses_a_one_file_app_bundle(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = freeze_on("darwin", "app.py", "--windowed", "--onefile", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result) == (
+        "procrun freeze: error: --onefile --windowed: a macOS .app cannot be one file "
+        "(PyInstaller deprecates it); drop --onefile: procrun builds the .app from a folder"
+    )
+
+
+@pytest.mark.parametrize(("system", "name"), [("linux", "Linux"), ("win32", "Windows")])
+def test_freeze_refuses_macos_options_elsewhere(tmp_path: Path, system: str, name: str) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    write(tmp_path / "app.entitlements", "<plist/>\n")
+    for flag, value in zip(MACOS_OPTIONS[::2], MACOS_OPTIONS[1::2], strict=True):
+        result = freeze_on(system, "app.py", "--windowed", flag, value, cwd=tmp_path)
+        assert result.returncode == 2
+        assert one_error_line(result) == (
+            f"procrun freeze: error: {flag} is for macOS builds (PyInstaller ignores it on "
+            f"{name}); drop it, or build on macOS"
+        )
+    # and on macOS, each reaches the build
+    for flag, value in zip(MACOS_OPTIONS[::2], MACOS_OPTIONS[1::2], strict=True):
+        result = freeze_on("darwin", "app.py", "--windowed", flag, value, cwd=tmp_path)
+        assert one_error_line(result).startswith(NO_PYINSTALLER), flag
+
+
+def test_freeze_for_macos_checks_the_architecture(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = freeze_on("darwin", "app.py", "--target-arch", "ppc", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result) == (
+        "procrun freeze: error: invalid --target-arch 'ppc': use one of x86_64, arm64, universal2"
+    )
+
+
+# -- a frozen app that is windowed has no stderr for its errors --------------------------------
+
+WINDOWED_APP = """
+import os, sys
+sys.stdout = sys.stderr = None  # pythonw, a PyInstaller --windowed app
+sys._MEIPASS = os.getcwd()
+os.environ["PROCRUN_START_METHOD"] = "thread"
+from procrun.frozen import main
+main("app.py")
+"""
+
+
+def test_windowed_frozen_app_refuses_a_bad_start_method_with_status_2(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = run_faked(WINDOWED_APP, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", "")

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from procrun import __version__
+from procrun.freezer import targets
 from procrun.freezer.bundle import render
 
 #: The phases :func:`freeze` reports, in order.
 PHASES = ("preparing", "analysing", "bundling", "verifying")
 #: Where procrun records what it built in a dist folder (so it never overwrites the rest).
 MANIFEST = ".procrun-builds.json"
+#: Where the self-check of ``--verify`` writes its results (``templates/procrun_self_check.py``).
+ENV_SELF_CHECK_REPORT = "PROCRUN_SELF_CHECK_REPORT"
 #: Seconds the self-check of ``--verify`` may take.
 VERIFY_TIMEOUT = 180
 
@@ -43,7 +46,8 @@ class FreezeOptions:
     """What ``procrun freeze`` was asked for (the command's options, as data)."""
 
     script: str
-    onefile: bool = True
+    #: None: one file, except for a macOS ``.app`` (see :mod:`procrun.freezer.targets`)
+    onefile: bool | None = None
     name: str | None = None
     dist: str = "dist"
     work: str = os.path.join("build", "procrun")
@@ -57,6 +61,11 @@ class FreezeOptions:
     spec_only: bool = False
     force: bool = False
     pyinstaller_args: list[str] = field(default_factory=list)
+    # macOS only: PyInstaller's EXE and BUNDLE arguments
+    target_arch: str | None = None
+    codesign_identity: str | None = None
+    entitlements_file: str | None = None
+    bundle_identifier: str | None = None
 
 
 @dataclass
@@ -99,39 +108,36 @@ def freeze(
     datas = [_data_pair(value) for value in options.add_data]
     if options.icon is not None and not os.path.isfile(options.icon):
         raise FreezeError(f"icon {options.icon!r} does not exist")
-    mode = "onefile" if options.onefile else "onedir"
+    onefile = (
+        targets.default_onefile(options.console) if options.onefile is None else options.onefile
+    )
+    _check_platform_options(options, onefile)
+    mode = "onefile" if onefile else "onedir"
     if options.spec_only:
         spec = os.path.abspath(f"{name}.spec")
         _refuse_foreign_spec(spec, options.force)
         work = _relative(os.path.abspath(os.path.join(options.work, name)), os.getcwd())
-        _write_spec(spec, script, name, work, datas, options)
+        _write_spec(spec, script, name, work, datas, options, onefile)
         return FreezeResult(name, mode, spec, seconds=time.perf_counter() - started)
 
-    _require_pyinstaller()
     dist = os.path.abspath(options.dist)
     work = os.path.abspath(os.path.join(options.work, name))
-    output = os.path.join(dist, name)
-    _check_output(dist, name, options.force, options.onefile)
+    outputs = targets.outputs(dist, name, onefile, options.console)
+    _check_outputs(dist, outputs, options.force)
+    _require_pyinstaller()
     if options.clean and os.path.isdir(work):
         shutil.rmtree(work)
     os.makedirs(work, exist_ok=True)
     spec = os.path.join(work, f"{name}.spec")
-    _write_spec(spec, script, name, ".", datas, options)
+    _write_spec(spec, script, name, ".", datas, options, onefile)
     log = os.path.join(work, "build.log")
     _run_pyinstaller(spec, dist, work, log, options, phase)
-    executable = output if options.onefile else os.path.join(output, name)
-    if sys.platform == "win32":
-        executable += ".exe"
+    executable = targets.executable(dist, name, onefile, options.console)
     if not os.path.isfile(executable):
         raise FreezeError(f"PyInstaller reported success but made no {executable}", 1)
-    _record(dist, name)
+    _record(dist, outputs)
     result = FreezeResult(
-        name,
-        mode,
-        spec,
-        executable=executable,
-        size=_size(output if os.path.isdir(output) else executable),
-        log=log,
+        name, mode, spec, executable=executable, size=_size(outputs[-1].path), log=log
     )
     if options.verify:
         phase("verifying")
@@ -142,22 +148,32 @@ def freeze(
 
 def verify(executable: str) -> list[dict[str, Any]]:
     """Run ``executable``'s self-check: a Queue round trip with a child per start method."""
+    import tempfile
+
     from procrun.frozen import ENV_SELF_CHECK
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("PROCRUN_")}
     env[ENV_SELF_CHECK] = "1"
-    try:
-        completed = subprocess.run(
-            [executable], env=env, capture_output=True, text=True, timeout=VERIFY_TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        raise FreezeError(
-            f"verification failed: {executable} did not finish its self-check in "
-            f"{VERIFY_TIMEOUT} s",
-            1,
-        ) from None
+    with tempfile.TemporaryDirectory(prefix="procrun-verify-") as folder:
+        # A windowed app has no stdout (sys.stdout is None): the check writes here as well.
+        report = env[ENV_SELF_CHECK_REPORT] = os.path.join(folder, "report.jsonl")
+        try:
+            completed = subprocess.run(
+                [executable], env=env, capture_output=True, text=True, timeout=VERIFY_TIMEOUT
+            )
+        except subprocess.TimeoutExpired:
+            raise FreezeError(
+                f"verification failed: {executable} did not finish its self-check in "
+                f"{VERIFY_TIMEOUT} s",
+                1,
+            ) from None
+        try:
+            with open(report, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except OSError:  # an app built by an older procrun
+            lines = completed.stdout.splitlines()
     checks = []
-    for line in completed.stdout.splitlines():
+    for line in lines:
         try:
             checks.append(json.loads(line))
         except ValueError:
@@ -201,16 +217,62 @@ def _checked_script(script: str) -> str:
     return path
 
 
+def _check_platform_options(options: FreezeOptions, onefile: bool) -> None:
+    """Refuse at build time what the app could never do on this system."""
+    system = _SYSTEMS.get(sys.platform, sys.platform)
+    method = options.start_method
+    if method is not None and method not in targets.start_methods():
+        available = ", ".join(targets.start_methods())
+        raise FreezeError(
+            f"--start-method {method}: {system} has no {method} start method (only "
+            f"{available}); use one of those, or drop the option"
+        )
+    macos_only = {
+        "--target-arch": options.target_arch,
+        "--codesign-identity": options.codesign_identity,
+        "--osx-entitlements-file": options.entitlements_file,
+        "--osx-bundle-identifier": options.bundle_identifier,
+    }
+    given = [flag for flag, value in macos_only.items() if value is not None]
+    if given and not targets.is_macos():
+        raise FreezeError(
+            f"{given[0]} is for macOS builds (PyInstaller ignores it on {system}); "
+            "drop it, or build on macOS"
+        )
+    if options.target_arch is not None and options.target_arch not in targets.TARGET_ARCHS:
+        raise FreezeError(
+            f"invalid --target-arch {options.target_arch!r}: use one of "
+            + ", ".join(targets.TARGET_ARCHS)
+        )
+    entitlements = options.entitlements_file
+    if entitlements is not None and not os.path.isfile(entitlements):
+        raise FreezeError(f"--osx-entitlements-file {entitlements!r} does not exist")
+    if options.bundle_identifier is not None and options.console:
+        raise FreezeError(
+            "--osx-bundle-identifier names a .app bundle, which only a --windowed build has; "
+            "add --windowed, or drop it"
+        )
+    if onefile and targets.makes_app_bundle(options.console):
+        raise FreezeError(
+            "--onefile --windowed: a macOS .app cannot be one file (PyInstaller deprecates it); "
+            "drop --onefile: procrun builds the .app from a folder"
+        )
+
+
+#: Names of systems in messages.
+_SYSTEMS = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
+
+
 def _check_name(name: str) -> None:
     if not name or name in (".", "..") or "/" in name or os.sep in name:
         raise FreezeError(f"invalid --name {name!r}: give a plain file name")
 
 
 def _data_pair(value: str) -> tuple[str, str]:
-    separator = ":" if ":" in value else os.pathsep
-    source, _, destination = value.rpartition(separator)
+    source, destination = targets.split_data_option(value) or ("", "")
     if not source or not destination:
-        raise FreezeError(f"invalid --add-data {value!r}: use SOURCE:DEST (DEST '.' for the top)")
+        separators = "SOURCE:DEST or SOURCE;DEST" if targets.is_windows() else "SOURCE:DEST"
+        raise FreezeError(f"invalid --add-data {value!r}: use {separators} (DEST '.' for the top)")
     if not os.path.exists(source):
         raise FreezeError(f"--add-data source {source!r} does not exist")
     return os.path.abspath(source), destination
@@ -242,30 +304,51 @@ def _stamp(path: str) -> int | None:
         return None
 
 
-def _check_output(dist: str, name: str, force: bool, onefile: bool) -> None:
-    """Refuse to replace ``dist/NAME`` unless procrun built it (or ``--force``)."""
-    output = os.path.join(dist, name)
-    if not os.path.lexists(output):
-        return
-    built = _manifest(dist).get(name)
-    ours = isinstance(built, dict) and built.get("stamp") == _stamp(output)
-    if not ours and not force:
-        raise FreezeError(
-            f"{output} exists and procrun did not build it; move it away, or pass --force "
-            "to replace it"
-        )
-    # PyInstaller replaces its own kind of output (and its cache keeps an unchanged one);
-    # a folder cannot become a file, nor a file a folder.
-    folder = os.path.isdir(output) and not os.path.islink(output)
-    if folder and onefile:
-        shutil.rmtree(output)
-    elif not folder and (not onefile or not ours):
-        os.remove(output)
-
-
-def _record(dist: str, name: str) -> None:
+def _check_outputs(dist: str, outputs: list[targets.Output], force: bool) -> None:
+    """Refuse to replace what the build will write (``dist/NAME``, ``dist/NAME.exe``,
+    ``dist/NAME.app``) unless procrun built it (or ``--force``)."""
     manifest = _manifest(dist)
-    manifest[name] = {"stamp": _stamp(os.path.join(dist, name)), "procrun": __version__}
+    for output in outputs:
+        path = output.path
+        if not os.path.lexists(path):
+            continue
+        built = manifest.get(os.path.basename(path))
+        ours = isinstance(built, dict) and built.get("stamp") == _stamp(path)
+        if not ours and not force:
+            raise FreezeError(
+                f"{path} exists and procrun did not build it; move it away, or pass --force "
+                "to replace it"
+            )
+        # PyInstaller replaces its own kind of output (and its cache keeps an unchanged
+        # one); a folder cannot become a file, nor a file a folder.
+        folder = os.path.isdir(path) and not os.path.islink(path)
+        try:
+            if folder and not output.folder:
+                shutil.rmtree(path)
+            elif not folder and (output.folder or not ours):
+                os.remove(path)
+        except OSError as error:
+            raise _in_use(error, path) from None
+
+
+def _in_use(error: OSError, path: str) -> FreezeError:
+    """The error for an output that cannot be replaced: on Windows, a running program (or
+    one open in another program, an antivirus scan) cannot be removed or overwritten."""
+    where = error.filename or path
+    return FreezeError(
+        f"cannot replace {where}: {error.strerror or error}; if the app is running or the "
+        "file is open in another program, close it, then build again",
+        1,
+    )
+
+
+def _record(dist: str, outputs: list[targets.Output]) -> None:
+    manifest = _manifest(dist)
+    for output in outputs:
+        manifest[os.path.basename(output.path)] = {
+            "stamp": _stamp(output.path),
+            "procrun": __version__,
+        }
     with open(os.path.join(dist, MANIFEST), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1, sort_keys=True)
 
@@ -293,21 +376,30 @@ def _write_spec(
     work: str,
     datas: list[tuple[str, str]],
     options: FreezeOptions,
+    onefile: bool,
 ) -> None:
     """Write the spec from ``templates/``; its paths are relative to its own folder."""
     folder = os.path.dirname(spec)
+    entitlements = options.entitlements_file
     values: dict[str, object] = {
         "name": name,
         "name_repr": repr(name),
+        "app_name_repr": repr(f"{name}.app"),
         "version": __version__,
         "console": repr(options.console),
         "icon": repr(os.path.abspath(options.icon) if options.icon else None),
+        "target_arch": repr(options.target_arch),
+        "codesign_identity": repr(options.codesign_identity),
+        "entitlements_file": repr(os.path.abspath(entitlements) if entitlements else None),
+        "bundle_identifier": repr(options.bundle_identifier),
     }
-    build = render(f"{'onefile' if options.onefile else 'onedir'}.build.tmpl", **values)
+    build = render(f"{'onefile' if onefile else 'onedir'}.build.tmpl", **values)
+    if targets.makes_app_bundle(options.console):
+        build += render("app.bundle.tmpl", **values)
     text = render(
         "app.spec.tmpl",
         **values,
-        mode_flag="--onefile" if options.onefile else "--onedir",
+        mode_flag="--onefile" if onefile else "--onedir",
         script_name=os.path.basename(script),
         spec_name=os.path.basename(spec),
         script=repr(_relative(script, folder)),
@@ -382,12 +474,27 @@ def _run_pyinstaller(
             os.close(saved_fd)
             root.handlers[:] = saved_handlers
             root.setLevel(saved_level)
+    if isinstance(error, OSError) and _inside(error.filename, dist):
+        # PyInstaller removes and rewrites its outputs; Windows refuses that for a program
+        # that runs, and PyInstaller's own retries (EXE._retry_operation) did not outlast it
+        failure = _in_use(error, dist)
+        failure.details = _log_tail(log_path)
+        raise failure
     if error is not None:
         raise FreezeError(
             f"PyInstaller failed ({_describe(error)}); the full log is {log_path}",
             1,
             _log_tail(log_path),
         )
+
+
+def _inside(path: object, folder: str) -> bool:
+    if not isinstance(path, str) or not path:
+        return False
+    try:
+        return os.path.commonpath([os.path.abspath(path), folder]) == folder
+    except ValueError:  # another drive, on Windows
+        return False
 
 
 def _describe(error: BaseException) -> str:

@@ -13,7 +13,11 @@ FREEZE_HELP = """Build a standalone executable of SCRIPT with PyInstaller that c
 
 The executable runs SCRIPT exactly as [bold]procrun SCRIPT[/bold] does: no
 [cyan]if __name__ == "__main__":[/cyan] guard and no freeze_support() needed, under spawn,
-forkserver and fork. Arguments after [bold]--[/bold] go to PyInstaller's build step.
+forkserver and fork (Windows has spawn only). Arguments after [bold]--[/bold] go to
+PyInstaller's build step.
+
+PyInstaller builds for the system it runs on: dist/NAME on Linux and macOS,
+dist\\NAME.exe on Windows, dist/NAME.app for a --windowed app on macOS.
 """
 
 FREEZE_EPILOG = """[bold]Examples[/bold]
@@ -22,6 +26,8 @@ FREEZE_EPILOG = """[bold]Examples[/bold]
   procrun freeze app.py --onedir --verify    # dist/app/app, checked after the build
   procrun freeze app.py --add-data config.toml:. --start-method spawn
   procrun freeze app.py --spec               # write app.spec to edit, build nothing
+  procrun freeze app.py --windowed --codesign-identity "Developer ID Application: Me"
+                                             # macOS: dist/app.app, signed
 """
 
 
@@ -54,12 +60,14 @@ def freeze(
         ),
     ] = None,
     onefile: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--onefile/--onedir",
-            help="One self-extracting file, or a folder with the executable inside.",
+            help="One self-extracting file, or a folder with the executable inside. "
+            "Default: one file, except a macOS --windowed app (a .app is a folder).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     name: Annotated[
         str | None,
         typer.Option(help="The executable's name. Default: SCRIPT's name.", show_default=False),
@@ -74,7 +82,7 @@ def freeze(
             "--add-data",
             metavar="SRC:DEST",
             help="Bundle file or folder SRC as DEST (relative to the script's folder at run "
-            "time; '.' is the top). Repeatable.",
+            "time; '.' is the top). On Windows SRC;DEST works too. Repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -117,6 +125,43 @@ def freeze(
             "method, with a Queue round trip. The build fails if it fails."
         ),
     ] = False,
+    target_arch: Annotated[
+        str | None,
+        typer.Option(
+            "--target-arch",
+            metavar="ARCH",
+            help="macOS: build for x86_64, arm64 or universal2 (default: this machine's).",
+            show_default=False,
+        ),
+    ] = None,
+    codesign_identity: Annotated[
+        str | None,
+        typer.Option(
+            "--codesign-identity",
+            metavar="IDENTITY",
+            help="macOS: sign the app with this identity (default: ad-hoc signing).",
+            show_default=False,
+        ),
+    ] = None,
+    entitlements_file: Annotated[
+        str | None,
+        typer.Option(
+            "--osx-entitlements-file",
+            metavar="FILE",
+            help="macOS: the entitlements to sign the app with.",
+            show_default=False,
+        ),
+    ] = None,
+    bundle_identifier: Annotated[
+        str | None,
+        typer.Option(
+            "--osx-bundle-identifier",
+            metavar="ID",
+            help="macOS, --windowed: the .app's bundle identifier, e.g. com.example.app "
+            "(default: NAME).",
+            show_default=False,
+        ),
+    ] = None,
     spec: Annotated[
         bool,
         typer.Option(
@@ -125,7 +170,10 @@ def freeze(
     ] = False,
     force: Annotated[
         bool,
-        typer.Option(help="Replace dist/NAME (or NAME.spec) even if procrun did not make it."),
+        typer.Option(
+            help="Replace dist/NAME (NAME.exe, NAME.app, or NAME.spec) even if procrun did "
+            "not make it."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     as_json: Annotated[
@@ -151,9 +199,16 @@ def freeze(
         spec_only=spec,
         force=force,
         pyinstaller_args=list(pyinstaller_args or []),
+        target_arch=target_arch,
+        codesign_identity=codesign_identity,
+        entitlements_file=entitlements_file,
+        bundle_identifier=bundle_identifier,
     )
     from rich.console import Console
 
+    from procrun.checker.streams import tolerant_standard_streams
+
+    tolerant_standard_streams()  # rich prints paths, which the code page may lack
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     show_progress = not quiet and not as_json
