@@ -17,7 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import START_METHODS, assert_ok, err, out, process_table, run_procrun, write
+from conftest import (
+    START_METHODS,
+    assert_ok,
+    clean_env,
+    err,
+    out,
+    process_table,
+    run_procrun,
+    write,
+)
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -409,3 +418,55 @@ def test_frozen_runs_use_an_environment_without_procrun(tmp_path: Path) -> None:
             )
             assert probe.returncode != 0, f"{found} imports procrun"
     assert shutil.which("procrun", path=BARE_ENV["PATH"]) is None
+
+
+# -- Windows and macOS facts, faked on a real build ----------------------------------------------
+
+
+def test_windowed_app_without_standard_streams_still_verifies(
+    onefile: Path, tmp_path: Path
+) -> None:
+    """A windowed app (PyInstaller --windowed on Windows) has no stdout: sys.stdout is None.
+    A program started with its descriptors 1 and 2 closed gets the same from Python."""
+    from procrun.freezer.build import verify
+
+    windowed = write(tmp_path / "windowed", f'#!/bin/sh\nexec "{onefile}" >&- 2>&-\n')
+    windowed.chmod(0o755)
+    checks = verify(str(windowed))
+    assert sorted(check["method"] for check in checks) == sorted(START_METHODS)
+    assert all(check["ok"] for check in checks), checks
+
+
+#: Windows refuses to remove a program that runs (or that a virus scanner holds open):
+#: PyInstaller's EXE step removes the old executable before it writes the new one.
+LOCKED = """
+import os, sys
+locked = os.environ["LOCKED"]
+real_remove = os.remove
+def remove(path, *args, **kwargs):
+    if os.path.abspath(path) == locked:
+        raise PermissionError(13, "Access is denied", path)
+    real_remove(path, *args, **kwargs)
+os.remove = os.unlink = remove
+from procrun.entry import main
+sys.exit(main(["freeze", *sys.argv[1:]]))
+"""
+
+
+def test_rebuild_over_a_running_executable_says_what_to_do(onefile: Path, pool_app: Path) -> None:
+    before = onefile.read_bytes()
+    # --windowed changes only the EXE step (no effect on Linux): PyInstaller redoes that step
+    result = subprocess.run(
+        [sys.executable, "-c", LOCKED, "app.py", "--add-data", "data:data", "--windowed"],
+        cwd=pool_app,
+        env=dict(clean_env(), LOCKED=str(onefile)),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"procrun freeze: error: cannot replace {onefile}: Access is denied; if the app is "
+        "running or the file is open in another program, close it, then build again"
+    ]
+    assert onefile.read_bytes() == before

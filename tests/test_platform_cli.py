@@ -477,3 +477,36 @@ def test_windowed_frozen_app_refuses_a_bad_start_method_with_status_2(tmp_path: 
     write(tmp_path / "app.py", "print('hi')\n")
     result = run_faked(WINDOWED_APP, cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", "")
+
+
+def test_freeze_prints_what_the_code_page_cannot_encode_as_escapes(tmp_path: Path) -> None:
+    write(tmp_path / NAME, "print('hi')\n")
+    result = procrun("freeze", "--spec", NAME, cwd=tmp_path, env=CP1252)
+    assert_no_traceback(result)
+    assert result.returncode == 0
+    assert f"Wrote {tmp_path}/{ESCAPED_NAME[:-3]}.spec" in result.stdout.replace("\n", "")
+
+
+#: A windowed Python (pythonw) has neither descriptor 2 nor sys.stderr; a POSIX program
+#: started with descriptor 2 closed gets the same from Python.
+FREEZE_WITHOUT_STDERR = """
+import sys
+from procrun.entry import main
+status = main(["freeze", "app.py", "--", "--no-such-pyinstaller-option"])
+sys.stdout.write(f"stderr {sys.stderr}, status {status}\\n")
+"""
+
+
+def test_freeze_runs_pyinstaller_without_a_standard_error(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" -c "$1" 2>&-', sys.executable, FREEZE_WITHOUT_STDERR],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.splitlines()[-1] == "stderr None, status 1", result.stdout
+    log = (tmp_path / "build" / "procrun" / "app" / "build.log").read_text()
+    assert "--no-such-pyinstaller-option" in log

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from procrun import __version__
 from procrun.freezer import targets
@@ -446,12 +446,12 @@ def _run_pyinstaller(
                     self.bundling = True
                     phase("bundling")
 
-        saved_fd = os.dup(2)
+        saved_fd = _duplicate(2)
         root = logging.getLogger()
         saved_handlers, saved_level = root.handlers[:], root.level
         error: BaseException | None = None
         try:
-            sys.stderr.flush()
+            _flush(sys.stderr)
             os.dup2(log.fileno(), 2)  # PyInstaller's helper processes write there too
             import PyInstaller.__main__  # heavy: only now
             import PyInstaller.log
@@ -469,23 +469,38 @@ def _run_pyinstaller(
             traceback.print_exc(file=log)
         finally:
             log.flush()
-            sys.stderr.flush()
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
+            _flush(sys.stderr)
+            if saved_fd is None:
+                os.close(2)
+            else:
+                os.dup2(saved_fd, 2)
+                os.close(saved_fd)
             root.handlers[:] = saved_handlers
             root.setLevel(saved_level)
     if isinstance(error, OSError) and _inside(error.filename, dist):
         # PyInstaller removes and rewrites its outputs; Windows refuses that for a program
         # that runs, and PyInstaller's own retries (EXE._retry_operation) did not outlast it
-        failure = _in_use(error, dist)
-        failure.details = _log_tail(log_path)
-        raise failure
+        raise _in_use(error, dist)
     if error is not None:
         raise FreezeError(
             f"PyInstaller failed ({_describe(error)}); the full log is {log_path}",
             1,
             _log_tail(log_path),
         )
+
+
+def _duplicate(fd: int) -> int | None:
+    """A copy of ``fd``; None where the process has no such descriptor (a windowed
+    ``pythonw`` has no standard streams at all)."""
+    try:
+        return os.dup(fd)
+    except OSError:
+        return None
+
+
+def _flush(stream: TextIO | None) -> None:
+    if stream is not None:  # None in a windowed process
+        stream.flush()
 
 
 def _inside(path: object, folder: str) -> bool:
