@@ -165,13 +165,15 @@ def test_check_and_fix_run_without_standard_streams(tmp_path: Path, command: str
 # -- macOS: no fork once the command line's libraries are loaded -------------------------------
 
 #: Loads the CLI stack, then fakes macOS where procrun reads it (sysconfig first: the name
-#: of its data module holds the platform), records how each process starts, runs procrun
-#: as ``python -m procrun`` or as the ``procrun`` console script does.
+#: of its data module holds the platform), records how each process starts, has each new
+#: interpreter (the spawned workers: this one read the setting at its start) list what it
+#: imports, runs procrun as ``python -m procrun`` or as the ``procrun`` console script does.
 ON_MACOS = """
-import multiprocessing.process, runpy, sys, sysconfig
+import multiprocessing.process, os, runpy, sys, sysconfig
 import libcst, rich.console, typer, procrun.cli
 sysconfig.get_config_vars()
 sys.platform = "darwin"
+os.environ["PYTHONPROFILEIMPORTTIME"] = "1"
 started = []
 start = multiprocessing.process.BaseProcess.start
 def recorded_start(process):
@@ -196,16 +198,24 @@ def test_check_jobs_spawns_its_workers_on_macos_and_finds_the_same(
     if form != "-m":
         form = str(Path(sys.executable).with_name("procrun"))
     corpus = str(ROOT / "tests" / "data" / "check_corpus")
-    results = {}
+    results, imported = {}, {}
     for jobs in ("1", "2"):
         result = run_faked(ON_MACOS, form, "check", "-f", "json", "-j", jobs, corpus, cwd=tmp_path)
         assert result.returncode == 2, result.stderr  # the corpus holds a Python 2 file
+        lines = result.stderr.splitlines()
+        imported[jobs] = {line.split("|")[-1].strip() for line in lines if "import time:" in line}
+        result.stderr = "\n".join(line for line in lines if "import time:" not in line)
         results[jobs] = result
     assert results["1"].stdout == results["2"].stdout
     assert len(json.loads(results["2"].stdout)) > 50
     assert results["1"].stderr.splitlines()[-1] == "started: []"
     assert results["2"].stderr.splitlines()[-1] == "started: ['spawn', 'spawn']"
     assert results["1"].stderr.splitlines()[:-1] == results["2"].stderr.splitlines()[:-1]
+    # the workers import the engine, and nothing of the command line
+    assert not imported["1"]
+    assert "procrun.checker.engine" in imported["2"]
+    heavy = {"rich", "typer", "click", "libcst", "pydantic", "procrun.cli"}
+    assert not {name for name in imported["2"] if name.split(".")[0] in heavy or name in heavy}
 
 
 def test_check_jobs_forks_its_workers_on_linux() -> None:
