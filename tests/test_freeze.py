@@ -470,3 +470,15 @@ def test_rebuild_over_a_running_executable_says_what_to_do(onefile: Path, pool_a
         "running or the file is open in another program, close it, then build again"
     ]
     assert onefile.read_bytes() == before
+
+
+def test_verify_reads_an_app_that_writes_in_another_code_page(
+    onefile: Path, tmp_path: Path
+) -> None:
+    """On Windows an app's redirected stderr is in the ANSI code page (here, cp1252's é)."""
+    from procrun.freezer.build import verify
+
+    app = write(tmp_path / "cp1252", f"#!/bin/sh\nprintf 'caf\\351\\n' >&2\nexec \"{onefile}\"\n")
+    app.chmod(0o755)
+    checks = verify(str(app))
+    assert sorted(check["method"] for check in checks) == sorted(START_METHODS)

@@ -159,7 +159,12 @@ def verify(executable: str) -> list[dict[str, Any]]:
         report = env[ENV_SELF_CHECK_REPORT] = os.path.join(folder, "report.jsonl")
         try:
             completed = subprocess.run(
-                [executable], env=env, capture_output=True, text=True, timeout=VERIFY_TIMEOUT
+                [executable],
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",  # a traceback in the code page, or not valid UTF-8
+                timeout=VERIFY_TIMEOUT,
             )
         except subprocess.TimeoutExpired:
             raise FreezeError(
