@@ -520,3 +520,15 @@ def test_freeze_runs_pyinstaller_without_a_standard_error(tmp_path: Path) -> Non
     assert result.stdout.splitlines()[-1] == "stderr None, status 1", result.stdout
     log = (tmp_path / "build" / "procrun" / "app" / "build.log").read_text()
     assert "--no-such-pyinstaller-option" in log
+
+
+def test_pyinstaller_options_that_shape_a_spec_point_to_procruns_own(tmp_path: Path) -> None:
+    write(tmp_path / "app.py", "print('hi')\n")
+    result = freeze_on("darwin", "app.py", "--", "--codesign-identity=Me", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result) == (
+        "procrun freeze: error: --codesign-identity after --: PyInstaller takes it only "
+        "without a spec; give procrun freeze's own --codesign-identity before the --"
+    )
+    allowed = freeze_on("darwin", "app.py", "--", "--log-level", "DEBUG", cwd=tmp_path)
+    assert one_error_line(allowed).startswith(NO_PYINSTALLER)

@@ -112,6 +112,7 @@ def freeze(
         targets.default_onefile(options.console) if options.onefile is None else options.onefile
     )
     _check_platform_options(options, onefile)
+    _check_pyinstaller_args(options.pyinstaller_args)
     mode = "onefile" if onefile else "onedir"
     if options.spec_only:
         spec = os.path.abspath(f"{name}.spec")
@@ -220,6 +221,30 @@ def _checked_script(script: str) -> str:
     except ValueError as error:  # null bytes, before Python 3.12
         raise FreezeError(f"{script}: not Python source ({error})") from None
     return path
+
+
+#: PyInstaller options that only shape the spec it would write, so that with procrun's spec it
+#: refuses them ("makespec options not valid when a .spec file is given"): procrun's own.
+SPEC_OPTIONS = {
+    "--onefile": "--onefile", "--onedir": "--onedir", "--name": "--name",
+    "--add-data": "--add-data", "--hidden-import": "--hidden-import",
+    "--hiddenimport": "--hidden-import", "--icon": "--icon", "--console": "--console",
+    "--nowindowed": "--console", "--windowed": "--windowed", "--noconsole": "--windowed",
+    "--target-arch": "--target-arch", "--target-architecture": "--target-arch",
+    "--codesign-identity": "--codesign-identity",
+    "--osx-entitlements-file": "--osx-entitlements-file",
+    "--osx-bundle-identifier": "--osx-bundle-identifier",
+}  # fmt: skip
+
+
+def _check_pyinstaller_args(args: list[str]) -> None:
+    for arg in args:
+        ours = SPEC_OPTIONS.get(arg.partition("=")[0])
+        if ours is not None:
+            raise FreezeError(
+                f"{arg.partition('=')[0]} after --: PyInstaller takes it only without a spec; "
+                f"give procrun freeze's own {ours} before the --"
+            )
 
 
 def _check_platform_options(options: FreezeOptions, onefile: bool) -> None:
