@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import multiprocessing.connection as _mp_connection
 import multiprocessing.queues as _mp_queues
 import select
 import sys
@@ -346,12 +347,23 @@ def _wrapper(wrapper: Any, wrapped: Callable[..., Any]) -> Any:
     return wrapper
 
 
-def _has_ended(sentinel: int) -> bool:
-    # multiprocessing's sentinel becomes readable when the child ends; a zero-timeout poll
-    # costs a microsecond (connection.wait(), which join(timeout) uses, costs tens).
-    poller = select.poll()
-    poller.register(sentinel, select.POLLIN)
-    return bool(poller.poll(0))
+# Whether a child whose popen.poll() said "running" has in fact ended: its sentinel is ready.
+if sys.platform != "win32" and hasattr(select, "poll"):
+
+    def _has_ended(sentinel: int) -> bool:
+        # POSIX: the sentinel is a pipe's read end, readable once the child has exited. A
+        # zero-timeout poll is the cheapest look (0.5 us against 2 us for connection.wait).
+        poller = select.poll()
+        poller.register(sentinel, select.POLLIN)
+        return bool(poller.poll(0))
+
+else:
+
+    def _has_ended(sentinel: int) -> bool:
+        # Windows: the sentinel is the child's process HANDLE, which select() cannot take and
+        # wait() gives to WaitForMultipleObjects; a POSIX without poll() (some macOS builds):
+        # wait() selects on the descriptor.
+        return bool(_mp_connection.wait([sentinel], 0))
 
 
 def _warn_if_blocked_by_queue(process: BaseProcess) -> None:
