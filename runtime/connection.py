@@ -2,7 +2,9 @@
 
 ``Pipe()`` returns ``multiprocessing``'s connections with the old names as well
 (``sendBytes``, ``recvBytes``, ``recvBytesInto``). Both ends can be passed to a ``Process``
-as arguments, as ``multiprocessing``'s can.
+as arguments, as ``multiprocessing``'s can. Whatever class ``multiprocessing.Pipe()`` makes
+(a socket-based ``Connection`` on POSIX, a named-pipe ``PipeConnection`` on Windows) keeps
+its own transport and pickling; the names come from a mixin, ``OldConnectionNames``.
 
 The programming guidelines warn that Lock, RLock, Semaphore, BoundedSemaphore, Condition,
 Event, Queue and the shared values and arrays reach another process only by inheritance.
@@ -29,13 +31,16 @@ if TYPE_CHECKING:  # typing costs start-up time in every child, so only for the 
     from collections.abc import Callable
     from typing import Any
 
-    _ConnectionBase = _mp_connection.Connection[Any, Any]
+    _ConnectionBase = _mp_connection._ConnectionBase[Any, Any]
+    _SocketConnection = _mp_connection.Connection[Any, Any]
 else:
-    _ConnectionBase = _mp_connection.Connection
+    _ConnectionBase = _mp_connection._ConnectionBase
+    _SocketConnection = _mp_connection.Connection
 
 __all__ = [
     "Connection",
     "InheritanceOnlyError",
+    "OldConnectionNames",
     "Pipe",
     "inherit_only_kind",
     "inherit_only_type",
@@ -213,8 +218,13 @@ def refusal_message(kind: str, action: str) -> str:
     )
 
 
-class Connection(_ConnectionBase):
-    """One end of a Pipe: send()/recv() objects, sendBytes()/recvBytes() raw bytes."""
+class OldConnectionNames(_ConnectionBase):
+    """What ``processing`` adds to a connection: the old names, and a send() that refuses
+    inherit-only objects. Mixed into whichever class ``multiprocessing.Pipe()`` returns."""
+
+    # Instances change class in place (_with_old_names), which needs the same layout: a
+    # subclass of the base every connection class shares, adding no slots.
+    __slots__ = ()
 
     def send(self, obj: Any) -> None:
         """Send a picklable object; a Lock, Queue or shared value raises InheritanceOnlyError."""
@@ -241,28 +251,68 @@ class Connection(_ConnectionBase):
         return self.recv_bytes_into(buf, offset)
 
 
-def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
+class Connection(OldConnectionNames, _SocketConnection):
+    """One end of a Pipe: send()/recv() objects, sendBytes()/recvBytes() raw bytes.
+
+    POSIX's connection (a socket pair or an os.pipe). On Windows, ``Pipe()`` returns
+    named-pipe connections instead (``PipeConnection``), with the same names added;
+    ``isinstance(end, OldConnectionNames)`` holds for both.
+    """
+
+    __slots__ = ()
+
+
+def Pipe(duplex: bool = True) -> tuple[OldConnectionNames, OldConnectionNames]:
     """Two connected ends; with ``duplex=False`` the first only receives, the second only sends."""
     first, second = _mp_connection.Pipe(duplex)
     return _with_old_names(first), _with_old_names(second)
 
 
-def _with_old_names(conn: Any) -> Connection:
-    # The stdlib made the connection (POSIX: a socket pair or an os.pipe); our subclass only
-    # adds methods, so the same object changes class rather than being rebuilt.
-    conn.__class__ = Connection
+#: multiprocessing's connection class -> the same class with the old names.
+_with_names: dict[type, type[OldConnectionNames]] = {}
+
+
+def _with_old_names(conn: Any) -> OldConnectionNames:
+    # multiprocessing made the connection: a socket pair or an os.pipe on POSIX, a named pipe
+    # with overlapped I/O on Windows. The subclass only adds methods, so the same object
+    # changes class rather than being rebuilt, and keeps its own transport.
+    base = type(conn)
+    if not issubclass(base, OldConnectionNames):
+        conn.__class__ = _with_names.get(base) or _names_class_for(base)
     return conn
 
 
-def _reduce_connection(conn: Connection) -> tuple[Callable[..., Connection], tuple[Any, ...]]:
-    rebuild, args = _mp_connection.reduce_connection(conn)  # type: ignore[attr-defined]
+def _names_class_for(base: type) -> type[OldConnectionNames]:
+    """``base`` with the old names: made once per class, with its pickling registered."""
+    if base is _SocketConnection:
+        cls: type[OldConnectionNames] = Connection
+    else:
+        cls = type(
+            base.__name__,
+            (OldConnectionNames, base),
+            {"__slots__": (), "__module__": __name__, "__doc__": Connection.__doc__},
+        )
+    # The pickler looks reducers up by exact type: without this, a connection passed to a
+    # spawned Process would be pickled as a plain object and arrive without its descriptor.
+    reduction.register(cls, _reduce_connection)
+    _with_names[base] = cls
+    return cls
+
+
+def _reduce_connection(conn: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    # multiprocessing's reducer of the original class: DupFd for a socket or pipe descriptor
+    # on POSIX, DupHandle for a named pipe on Windows. The end arrives with the old names.
+    base = next(k for k in type(conn).__mro__ if not issubclass(k, OldConnectionNames))
+    reducers: dict[type, Any] = reduction.ForkingPickler._extra_reducers  # type: ignore[attr-defined]
+    reduce = next((reducers[k] for k in base.__mro__ if k in reducers), None)
+    if reduce is None:
+        raise TypeError(f"multiprocessing cannot send a {base.__name__} to another process")
+    rebuild, args = reduce(conn)
     return _rebuild_connection, (rebuild, args)
 
 
-def _rebuild_connection(rebuild: Callable[..., Any], args: tuple[Any, ...]) -> Connection:
+def _rebuild_connection(rebuild: Callable[..., Any], args: tuple[Any, ...]) -> OldConnectionNames:
     return _with_old_names(rebuild(*args))
 
 
-# The pickler looks reducers up by exact type: without this, a Connection passed to a
-# spawned Process would be pickled as a plain object and arrive without its file descriptor.
-reduction.register(Connection, _reduce_connection)
+_names_class_for(_SocketConnection)

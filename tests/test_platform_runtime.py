@@ -95,3 +95,118 @@ def test_join_watch_warns_and_joins_work_where_select_has_no_poll(
     )
     assert err(result).count("RuntimeWarning") == 1, err(result)
     assert "producer (pid " in err(result) and "get() the items before join()" in err(result)
+
+
+# -- Pipe() of another connection class ----------------------------------------------------
+
+FRAMED_PIPE = '''
+"""A connection class of its own, as Windows' PipeConnection is: Pipe() returns it."""
+import io, os, socket, struct
+from multiprocessing import connection, reduction
+
+
+class FramedConnection(connection._ConnectionBase):
+    """Messages framed as b"FRAMED" + 4-byte length: not the socket Connection's format."""
+
+    def _close(self, _close=os.close):
+        _close(self._handle)
+
+    def _send_bytes(self, buf):
+        data = b"FRAMED" + struct.pack("!i", len(buf)) + bytes(buf)
+        while data:
+            data = data[os.write(self._handle, data):]
+
+    def _recv_bytes(self, maxsize=None):
+        header = self._read(10)
+        assert header[:6] == b"FRAMED", header
+        message = io.BytesIO()
+        message.write(self._read(struct.unpack("!i", header[6:])[0]))
+        return message  # positioned at its end, as _ConnectionBase expects
+
+    def _read(self, size):
+        data = b""
+        while len(data) < size:
+            chunk = os.read(self._handle, size - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+    def _poll(self, timeout):
+        return bool(connection.wait([self], timeout))
+
+
+def Pipe(duplex=True):
+    if duplex:
+        first, second = socket.socketpair()
+        return FramedConnection(first.detach()), FramedConnection(second.detach())
+    reader, writer = os.pipe()
+    return FramedConnection(reader, writable=False), FramedConnection(writer, readable=False)
+
+
+def reduce_framed(conn):
+    return rebuild_framed, (reduction.DupFd(conn.fileno()), conn.readable, conn.writable)
+
+
+def rebuild_framed(dup, readable, writable):
+    return FramedConnection(dup.detach(), readable, writable)
+
+
+reduction.register(FramedConnection, reduce_framed)
+connection.Pipe = Pipe
+'''
+
+PIPES = """
+import multiprocessing, os, sys
+import processing
+from framed import FramedConnection
+
+
+def echo(conn):
+    conn.sendBytes(conn.recvBytes().upper())
+    buffer = bytearray(8)
+    size = conn.recvBytesInto(buffer, 2)
+    conn.send((type(conn).__name__, isinstance(conn, FramedConnection), size, bytes(buffer)))
+    conn.close()
+
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(sys.argv[1])
+    ours, theirs = processing.Pipe()
+    print(type(ours).__name__, isinstance(ours, FramedConnection), hasattr(ours, "recvBytes"))
+    child = ctx.Process(target=echo, args=(theirs,))
+    child.start()
+    ours.sendBytes(b"xxhello worldxx", 2, 11)
+    assert ours.poll(30)
+    print(os.read(ours.fileno(), 100))  # the child's own framing: its class sent it
+    ours.sendBytes(b"abc")
+    print(ours.recv())
+    child.join(30)
+    print("child", child.exitcode)
+    reader, writer = processing.Pipe(duplex=False)
+    writer.send([1, 2])
+    print(os.read(reader.fileno(), 100)[:6], reader.readable, writer.writable)
+    try:
+        writer.send(ctx.Lock())
+    except processing.InheritanceOnlyError:
+        print("a Lock is refused")
+"""
+
+
+@posix_only
+def test_pipe_keeps_the_class_multiprocessing_returns_and_adds_the_old_names(
+    tmp_path: Path, start_method: str
+) -> None:
+    env = faking(tmp_path, "import framed\n")
+    write(tmp_path / "site" / "framed.py", FRAMED_PIPE)
+    script = write(tmp_path / "pipes.py", PIPES)
+    result = run_python(script, start_method, env=env)
+    assert_ok(result)
+    assert out(result) == (
+        "FramedConnection True True\n"
+        "b'FRAMED\\x00\\x00\\x00\\x0bHELLO WORLD'\n"
+        "('FramedConnection', True, 3, b'\\x00\\x00abc\\x00\\x00\\x00')\n"
+        "child 0\n"
+        "b'FRAMED' True True\n"
+        "a Lock is refused\n"
+    )
