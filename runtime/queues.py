@@ -67,6 +67,13 @@ class Queue(_QueueBase):
                 raise InheritanceOnlyError(refusal_message(kind, "put on a queue"))
         _base_put(self, obj, block, timeout)
 
+    def qsize(self) -> int:
+        """The approximate number of items in the queue (NotImplementedError on macOS)."""
+        try:
+            return super().qsize()
+        except NotImplementedError:
+            raise NotImplementedError(_NO_QSIZE) from None
+
     def putMany(self, iterable: Iterable[Any]) -> None:
         """Put each item of ``iterable`` on the queue, in order."""
         put = self.put
@@ -136,6 +143,14 @@ class BufferedQueue(Queue):
         return False
 
 
+#: Why qsize() fails on macOS, whose named semaphores have no sem_getvalue().
+_NO_QSIZE = (
+    "qsize() is not available on this platform: its semaphores cannot tell their value "
+    "(macOS has no sem_getvalue()). Use empty() to learn whether items are waiting, or "
+    "count the items you put and get."
+)
+
+
 def _context(ctx: BaseContext | None, call: str) -> BaseContext:
     if ctx is None:
         return multiprocessing.get_context()  # the default start method's, as multiprocessing
@@ -166,7 +181,10 @@ class _ItemCount:
         self._count.acquire(False)
 
     def value(self) -> int:
-        return int(self._count._semlock._get_value())  # type: ignore[attr-defined]
+        try:
+            return int(self._count._semlock._get_value())  # type: ignore[attr-defined]
+        except NotImplementedError:
+            raise NotImplementedError(_NO_QSIZE) from None
 
 
 # -- get() before join() -----------------------------------------------------------------

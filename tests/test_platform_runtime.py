@@ -210,3 +210,62 @@ def test_pipe_keeps_the_class_multiprocessing_returns_and_adds_the_old_names(
         "b'FRAMED' True True\n"
         "a Lock is refused\n"
     )
+
+
+# -- semaphores without sem_getvalue: qsize() ----------------------------------------------
+
+NO_SEM_GETVALUE = """
+import _multiprocessing
+
+
+class SemLockWithoutValue(_multiprocessing.SemLock):
+    def _get_value(self):
+        raise NotImplementedError  # what macOS's _multiprocessing raises: no sem_getvalue()
+
+
+_multiprocessing.SemLock = SemLockWithoutValue
+"""
+
+QSIZES = """
+import multiprocessing, sys
+import processing
+
+
+def double(inbox, outbox):
+    for _ in range(3):
+        outbox.put(2 * inbox.get(timeout=30))
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1])
+    for make in (processing.Queue, processing.BufferedQueue):
+        inbox, outbox = make(), make()
+        inbox.putMany([1, 2, 3])
+        try:
+            inbox.qsize()
+        except NotImplementedError as error:
+            print(type(inbox).__name__, "qsize:", error)
+        child = processing.Process(target=double, args=(inbox, outbox))
+        child.start()
+        print(sorted(outbox.get(timeout=30) for _ in range(3)), inbox.empty(), outbox.full())
+        child.join(30)
+        print("child", child.exitcode)
+"""
+
+
+def test_qsize_says_why_it_fails_where_semaphores_have_no_value(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "qsizes.py", QSIZES)
+    result = run_python(script, start_method, env=faking(tmp_path, NO_SEM_GETVALUE))
+    assert_ok(result)
+    assert err(result) == ""
+    reason = (
+        "qsize() is not available on this platform: its semaphores cannot tell their value "
+        "(macOS has no sem_getvalue()). Use empty() to learn whether items are waiting, or "
+        "count the items you put and get."
+    )
+    assert out(result) == (
+        f"Queue qsize: {reason}\n[2, 4, 6] True False\nchild 0\n"
+        f"BufferedQueue qsize: {reason}\n[2, 4, 6] True False\nchild 0\n"
+    )
