@@ -178,8 +178,14 @@ def _warn_large(values: dict[str, Any], total: int) -> None:
 def _warn_once(key: str, message: str) -> None:
     if key not in _warned:
         _warned.add(key)
-        sys.stderr.write(f"procrun: warning: {message}\n")
-        sys.stderr.flush()
+        stderr = sys.stderr
+        if stderr is None:  # a windowed app (pythonw, --windowed): python drops it too
+            return
+        try:
+            stderr.write(f"procrun: warning: {message}\n")
+            stderr.flush()
+        except (OSError, ValueError):  # closed: a warning must not stop the child start
+            pass
 
 
 def _shared_types() -> tuple[type, ...]:

@@ -30,6 +30,7 @@ from multiprocessing.process import BaseProcess
 
 from .connection import InheritanceOnlyError, inherit_only_type, refusal_kind, refusal_message
 from .connection import _safe as _safe_types
+from .console import say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time in every child, so only for the type checker
@@ -108,7 +109,7 @@ class Queue(_QueueBase):
         else:
             _QueueBase._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
             return
-        sys.stderr.write(
+        say(
             f"processing: a {type(obj).__name__} put on a queue was dropped. "
             f"{reason[0].upper()}{reason[1:]}\n"
         )

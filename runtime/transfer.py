@@ -7,7 +7,7 @@ the alternatives (shared memory, or a path the child reads itself).
 
 from __future__ import annotations
 
-import sys
+from .console import say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _warn_if_arguments_are_large(process: Any) -> None:
         for size, label, value in sizes[:3]
     )
     name = getattr(process, "name", "a process")
-    sys.stderr.write(
+    say(
         f"processing: warning: starting {name} sends {total / 2**20:.0f} MiB of arguments to "
         f"the child (largest: {largest}); {ADVICE}\n"
     )

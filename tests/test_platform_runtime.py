@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import START_METHODS, assert_ok, err, out, run_python, write
+from conftest import START_METHODS, assert_ok, err, out, run_procrun, run_python, write
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -269,3 +269,118 @@ def test_qsize_says_why_it_fails_where_semaphores_have_no_value(
         f"Queue qsize: {reason}\n[2, 4, 6] True False\nchild 0\n"
         f"BufferedQueue qsize: {reason}\n[2, 4, 6] True False\nchild 0\n"
     )
+
+
+# -- sys.stderr None: warnings are dropped, nothing fails ----------------------------------
+
+DROPPED_ITEM = """
+import sys
+import multiprocessing, processing
+
+sys.stderr = None  # a windowed app's
+for make in (processing.Queue, processing.BufferedQueue):
+    items = make()
+    items.put(("reply to", multiprocessing.Lock()))  # dropped by the feeder thread, with a message
+    items.put("next")
+    print(items.get(timeout=10))
+"""
+
+
+def test_a_dropped_item_leaves_the_queue_working_without_stderr(tmp_path: Path) -> None:
+    script = write(tmp_path / "dropped.py", DROPPED_ITEM)
+    result = run_python(script)
+    assert_ok(result)
+    assert (out(result), err(result)) == ("next\nnext\n", "")
+
+
+JOIN_WITHOUT_STDERR = """
+import multiprocessing, sys, threading
+import processing
+
+
+def produce(results):
+    results.put(b"x" * (4 << 20))
+
+
+if __name__ == "__main__":
+    sys.stderr = None  # a windowed app's
+    multiprocessing.set_start_method(sys.argv[1])
+    results = processing.Queue()
+    child = processing.Process(target=produce, args=(results,), name="producer")
+    child.start()
+    got = []
+    getter = threading.Timer(2.0, lambda: got.append(results.get(timeout=30)))
+    getter.start()
+    child.join(30)  # warns after a second: dropped
+    getter.join(30)
+    print("joined", child.exitcode, "after a get of", len(got[0]), "bytes")
+"""
+
+
+def test_the_join_watch_warning_is_dropped_without_stderr(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "join.py", JOIN_WITHOUT_STDERR)
+    result = run_python(script, start_method)
+    assert_ok(result)
+    assert (out(result), err(result)) == (f"joined 0 after a get of {4 << 20} bytes\n", "")
+
+
+LARGE_ARGUMENTS = """
+import multiprocessing, sys
+import processing, processing.transfer
+
+
+def size(data):
+    print("child got", len(data), "bytes", flush=True)
+
+
+if __name__ == "__main__":
+    sys.stderr = None  # a windowed app's
+    processing.transfer.LARGE = 1 << 20  # warn from 1 MiB: the path without 64 MiB copies
+    ctx = multiprocessing.get_context(sys.argv[1])
+    child = ctx.Process(target=size, args=(b"x" * (2 << 20),))
+    child.start()
+    child.join(30)
+    print("child", child.exitcode)
+"""
+
+
+@pytest.mark.parametrize("start_method", PICKLING_METHODS)
+def test_the_large_arguments_warning_is_dropped_without_stderr(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "large.py", LARGE_ARGUMENTS)
+    result = run_python(script, start_method)
+    assert_ok(result)
+    assert out(result) == f"child got {2 << 20} bytes\nchild 0\n"
+    assert err(result) == ""
+
+
+UNCOPIED_GLOBALS = """
+import multiprocessing, sys
+import procrun.globals_transfer
+
+sys.stderr = None  # a windowed app's
+procrun.globals_transfer.LARGE_TRANSFER = 1 << 20  # warn from 1 MiB
+log = open(__file__)  # a file cannot be pickled: not copied, with a warning
+table = b"x" * (2 << 20)  # copied, with a warning: large
+
+
+def work(n):
+    return len(table) + n if n else log.name
+
+
+with multiprocessing.Pool(1) as pool:
+    print(pool.apply(work, (1,)))
+"""
+
+
+@pytest.mark.parametrize("start_method", PICKLING_METHODS)
+def test_procrun_warnings_on_copied_globals_are_dropped_without_stderr(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "globals.py", UNCOPIED_GLOBALS)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert (out(result), err(result)) == (f"{(2 << 20) + 1}\n", "")
