@@ -193,7 +193,7 @@ def _shared_types() -> tuple[type, ...]:
     found: list[type] = []
     modules = sys.modules
     for module_name, names in (
-        ("multiprocessing.connection", ("Connection",)),
+        ("multiprocessing.connection", ("Connection", "PipeConnection")),  # Windows: Pipe()'s
         ("multiprocessing.queues", ("Queue", "SimpleQueue")),
         ("multiprocessing.synchronize", ("SemLock", "Condition", "Event", "Barrier")),
         ("multiprocessing.sharedctypes", ("SynchronizedBase",)),

@@ -384,3 +384,40 @@ def test_procrun_warnings_on_copied_globals_are_dropped_without_stderr(
     result = run_procrun(script, start_method=start_method)
     assert_ok(result)
     assert (out(result), err(result)) == (f"{(2 << 20) + 1}\n", "")
+
+
+# -- Pipe() of another connection class: a global end travels with the child ---------------
+
+PIPE_END_GLOBAL = """
+import multiprocessing
+
+near, far = multiprocessing.Pipe()  # Windows: PipeConnection ends
+
+
+def answer(end):
+    far.send_bytes(b"the global end is the argument: %r" % (end is far))
+
+
+child = multiprocessing.Process(target=answer, args=(far,))
+child.start()
+print(near.recv_bytes().decode())
+child.join()
+print("child", child.exitcode)
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("start_method", PICKLING_METHODS)
+def test_a_pipe_connection_global_is_shared_with_the_child_as_its_argument_is(
+    tmp_path: Path, start_method: str
+) -> None:
+    # Pickled twice, once with the globals and once as the argument, its descriptor would
+    # be handed to the child twice (spawn: "bad value(s) in fds_to_keep").
+    env = faking(
+        tmp_path, "import framed\nframed.connection.PipeConnection = framed.FramedConnection\n"
+    )
+    write(tmp_path / "site" / "framed.py", FRAMED_PIPE)
+    script = write(tmp_path / "pipe_global.py", PIPE_END_GLOBAL)
+    result = run_procrun(script, start_method=start_method, env=env)
+    assert_ok(result)
+    assert out(result) == "the global end is the argument: True\nchild 0\n"
