@@ -33,13 +33,32 @@ def install() -> None:
         return
 
     def measured_dump(obj: Any, file: BinaryIO, protocol: int | None = None) -> None:
-        start = file.tell() if hasattr(file, "tell") else None
-        dump(obj, file, protocol)
-        if start is not None and not _warned and file.tell() - start > LARGE:
+        if _warned:
+            return dump(obj, file, protocol)
+        # Counted as written, not by file.tell(): spawn on Windows pickles straight into
+        # the pipe to the child (popen_spawn_win32), whose position a file cannot tell.
+        counted = _CountingWriter(file)
+        dump(obj, counted, protocol)
+        if counted.written > LARGE:
             _warn_if_arguments_are_large(obj)
+        return None
 
     measured_dump.measures_transfers = True  # type: ignore[attr-defined]
     reduction.dump = measured_dump  # type: ignore[assignment]
+
+
+class _CountingWriter:
+    """Passes what the pickler writes on to a file, counting the bytes."""
+
+    __slots__ = ("_write", "written")
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._write = file.write
+        self.written = 0
+
+    def write(self, data: Any) -> int:
+        self.written += len(data)
+        return self._write(data)
 
 
 def _warn_if_arguments_are_large(process: Any) -> None:

@@ -7,7 +7,10 @@ process (and in the children it starts: the fact is set by a ``sitecustomize`` m
 - no ``select.poll`` (Windows; some macOS builds): the join watch must look at a child's
   sentinel another way;
 - ``multiprocessing.Pipe()`` returns another class than the socket-based ``Connection``
-  (Windows: ``PipeConnection``, named pipes): ``processing.Pipe()`` must keep its transport;
+  (Windows: ``PipeConnection``, named pipes): ``processing.Pipe()`` must keep its transport,
+  and procrun's globals transfer must send such an end once, like a ``Connection``;
+- the child's data is pickled into a file that cannot tell() its position (Windows: the
+  pipe to the spawned child): the transfer-size warning must still measure it;
 - semaphores without ``sem_getvalue`` (macOS): ``qsize()`` raises a clear NotImplementedError;
 - ``sys.stderr`` None (``pythonw``, PyInstaller ``--windowed``): warnings are dropped, as
   python drops them, and nothing else changes.
@@ -421,3 +424,56 @@ def test_a_pipe_connection_global_is_shared_with_the_child_as_its_argument_is(
     result = run_procrun(script, start_method=start_method, env=env)
     assert_ok(result)
     assert out(result) == "the global end is the argument: True\nchild 0\n"
+
+
+# -- a child's data pickled into a pipe: the transfer size ---------------------------------
+
+NO_TELL = """
+import io, types
+from multiprocessing import popen_forkserver, popen_spawn_posix
+
+
+class PipeLikeBuffer(io.BytesIO):
+    \"\"\"Takes the child's data as the pipe to the child does on Windows: no position.\"\"\"
+
+    def seekable(self):
+        return False
+
+    def tell(self):
+        raise OSError(29, "Illegal seek")
+
+
+for popen in (popen_spawn_posix, popen_forkserver):
+    popen.io = types.SimpleNamespace(BytesIO=PipeLikeBuffer)
+"""
+
+LARGE_ARGUMENTS_WARN = """
+import multiprocessing, sys
+import processing, processing.transfer
+
+
+def size(data):
+    print("child got", len(data), "bytes", flush=True)
+
+
+if __name__ == "__main__":
+    processing.transfer.LARGE = 1 << 20  # warn from 1 MiB: the path without 64 MiB copies
+    ctx = multiprocessing.get_context(sys.argv[1])
+    for _ in range(2):
+        child = ctx.Process(target=size, args=(b"x" * (2 << 20),), name="sizer")
+        child.start()
+        child.join(30)
+        print("child", child.exitcode)
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("start_method", PICKLING_METHODS)
+def test_large_arguments_are_measured_where_the_child_data_file_cannot_tell(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "large.py", LARGE_ARGUMENTS_WARN)
+    result = run_python(script, start_method, env=faking(tmp_path, NO_TELL))
+    assert_ok(result)
+    assert out(result) == f"child got {2 << 20} bytes\nchild 0\n" * 2
+    assert err(result).count("processing: warning: starting sizer sends 2 MiB") == 1, err(result)
