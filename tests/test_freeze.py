@@ -105,6 +105,24 @@ ACCEPTANCE = {
             worker.join()
         print("received", received, "counter", counter.value)
     """,
+    # Ctrl-C: PyInstaller's runtime hook imported multiprocessing before procrun, yet the app
+    # must join its child and flush its files before it dies of SIGINT.
+    "interrupted.py": """
+        import multiprocessing
+        import sys
+        import time
+
+        def finish(path):
+            time.sleep(1.0)
+            with open(path, "w") as done:
+                done.write("child finished")
+
+        child = multiprocessing.Process(target=finish, args=(sys.argv[1],))
+        child.start()
+        log = open(sys.argv[2], "w")
+        log.write("never closed")
+        raise KeyboardInterrupt
+    """,
     # An exit status, and an uncaught error whose traceback names this file and line.
     "failing.py": """
         import multiprocessing
@@ -482,3 +500,19 @@ def test_verify_reads_an_app_that_writes_in_another_code_page(
     app.chmod(0o755)
     checks = verify(str(app))
     assert sorted(check["method"] for check in checks) == sorted(START_METHODS)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ends by SIGINT")
+@pytest.mark.parametrize("method", START_METHODS)
+def test_frozen_ctrl_c_joins_children_and_flushes_files_before_dying_of_sigint(
+    acceptance_apps: dict[str, Path], method: str, tmp_path: Path
+) -> None:
+    import signal
+
+    executable = acceptance_apps["interrupted.py"]
+    done, log = tmp_path / "done.txt", tmp_path / "log.txt"
+    frozen = run_frozen(executable, str(done), str(log), start_method=method, cwd=tmp_path)
+    assert frozen.returncode == -signal.SIGINT, err(frozen)
+    assert done.read_text() == "child finished"
+    assert log.read_text() == "never closed"
+    assert err(frozen).count("Traceback") == 1
