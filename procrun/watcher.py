@@ -50,6 +50,9 @@ class Watcher:
         self._finished = False  # the callback returned False: never start again
         self._paused = False
         self._pid = os.getpid()
+        # Held from before a fork to after it: threads that fork at the same moment would
+        # otherwise stop and restart the helper under each other (a join that never returns).
+        self._fork_lock = threading.Lock()
         os.register_at_fork(
             before=self._before_fork,
             after_in_parent=self._after_fork_in_parent,
@@ -80,6 +83,7 @@ class Watcher:
         self._finished = True
 
     def _before_fork(self) -> None:
+        self._fork_lock.acquire()
         thread = self._thread
         if os.getpid() != self._pid or thread is None or thread is threading.current_thread():
             return
@@ -92,12 +96,16 @@ class Watcher:
         _wait_for_exit(thread.native_id)
 
     def _after_fork_in_parent(self) -> None:
-        if self._paused:
-            self._paused = False
-            if not self._finished:
-                self.start()
+        try:
+            if self._paused:
+                self._paused = False
+                if not self._finished:
+                    self.start()
+        finally:
+            self._fork_lock.release()
 
     def _after_fork_in_child(self) -> None:
+        self._fork_lock = threading.Lock()  # the parent's is held by the forking thread
         # This process's copy of a helper that lives on in the parent: quiet for good.
         if os.getpid() != self._pid and self._thread is not None:
             self._thread = None

@@ -195,6 +195,41 @@ def test_no_fork_with_threads_warning_from_procruns_threads(
     assert "multi-threaded" not in err(result), err(result)
 
 
+FORKING_THREADS = """
+import multiprocessing, threading
+
+def leaf():
+    pass
+
+def forker(codes):
+    for _ in range(10):
+        child = multiprocessing.Process(target=leaf)
+        child.start()
+        child.join()
+        codes.append(child.exitcode)
+
+codes = []
+threads = [threading.Thread(target=forker, args=(codes,)) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(codes), set(codes))
+"""
+
+
+@pytest.mark.skipif("fork" not in START_METHODS, reason="no fork here")
+def test_threads_forking_at_the_same_moment_all_finish(tmp_path: Path) -> None:
+    # The SIGTERM relay steps aside around every fork; two threads forking at once once
+    # stopped and restarted it under each other and a fork never returned (about 9 runs
+    # in 10 hung). Several runs, each with its own timeout, so a regression is caught.
+    script = write(tmp_path / "forking.py", FORKING_THREADS)
+    for _ in range(4):
+        result = run_procrun(script, start_method="fork", timeout=30)
+        assert_ok(result)
+        assert out(result) == "60 {0}\n"
+
+
 # On Windows the parent sentinel is a process handle and the watch waits on it with
 # multiprocessing.connection.wait; here a descriptor stands in for the handle, under plain
 # python (no procrun hooks), so that only the Windows path watches.
