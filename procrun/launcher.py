@@ -171,6 +171,10 @@ def _report_uncaught(error: BaseException, code: CodeType) -> None:
     sys.excepthook(type(error), error, tb)
 
 
+#: The local variable by which processing's wrappers of multiprocessing's functions are known.
+WRAPPER_MARK = "_procrun_wrapper"
+
+
 def _without_procrun_frames(tb: TracebackType | None) -> TracebackType | None:
     """``tb`` less the frames of procrun's own modules (a ``--cluster`` pool's, say), as
     the traceback would read without procrun.
@@ -182,7 +186,10 @@ def _without_procrun_frames(tb: TracebackType | None) -> TracebackType | None:
     kept = []
     while tb is not None:
         module = tb.tb_frame.f_globals.get("__name__")
-        if not (isinstance(module, str) and module.partition(".")[0] == "procrun"):
+        ours = isinstance(module, str) and module.partition(".")[0] == "procrun"
+        # processing's wrappers of multiprocessing's own functions (the join watch, the
+        # transfer measure) are procrun's doing too: they mark themselves with a local.
+        if not ours and WRAPPER_MARK not in tb.tb_frame.f_code.co_varnames:
             kept.append(tb)
         tb = tb.tb_next
     rebuilt = None

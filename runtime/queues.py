@@ -299,6 +299,7 @@ def watch_start(start: Callable[[BaseProcess], None]) -> Callable[[BaseProcess],
     _note_puts()  # forked children inherit it; spawned ones install it with their flag
 
     def watched_start(self: BaseProcess) -> None:
+        _procrun_wrapper = True  # left out of the launcher's tracebacks
         try:
             queues = {id(q): q for q in _reachable_from(self) if isinstance(q, _mp_queues.Queue)}
             if queues:
@@ -328,6 +329,7 @@ def watch_join(join: _Join) -> _Join:
         return join
 
     def watched_join(self: BaseProcess, timeout: float | None = None) -> None:
+        _procrun_wrapper = True  # left out of the launcher's tracebacks
         popen: Any = getattr(self, "_popen", None)
         if (
             popen is None

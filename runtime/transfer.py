@@ -33,6 +33,7 @@ def install() -> None:
         return
 
     def measured_dump(obj: Any, file: BinaryIO, protocol: int | None = None) -> None:
+        _procrun_wrapper = True  # left out of the launcher's tracebacks
         if _warned:
             return dump(obj, file, protocol)
         # Counted as written, not by file.tell(): spawn on Windows pickles straight into

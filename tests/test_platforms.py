@@ -483,3 +483,32 @@ def test_children_end_with_their_parent_where_select_has_no_poll(
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+@pytest.mark.parametrize("start_method", [m for m in START_METHODS if m != "fork"])
+def test_tracebacks_through_a_start_show_multiprocessings_frames_as_python_does(
+    tmp_path: Path, start_method: str
+) -> None:
+    # processing's wrappers of Process.start and of the pickling dump are procrun's doing,
+    # and python's traceback has no such frames. (Under fork nothing is pickled.)
+    body = (
+        "child = multiprocessing.Process(target=print, args=(threading.Lock(),))\nchild.start()\n"
+    )
+    unguarded = write(tmp_path / "unguarded.py", "import multiprocessing, threading\n" + body)
+    guarded = write(
+        tmp_path / "guarded.py",
+        "import multiprocessing, sys, threading\nif __name__ == '__main__':\n"
+        "    multiprocessing.set_start_method(sys.argv[1])\n"
+        + "".join(f"    {line}\n" for line in body.splitlines()),
+    )
+
+    def frames(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+        return [line for line in err(result).splitlines() if line.startswith("  File ")][1:]
+
+    python, procrun = (
+        run_python(guarded, start_method),
+        run_procrun(unguarded, start_method=start_method),
+    )
+    assert python.returncode == procrun.returncode == 1
+    assert frames(procrun) == frames(python)
+    assert err(procrun).splitlines()[-1] == err(python).splitlines()[-1]
