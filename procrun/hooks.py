@@ -6,6 +6,8 @@
 - ``BaseProcess.start``: each process object carries the parent's globals (spawn/forkserver).
 - ``BaseProcess._bootstrap`` (first thing in every child): watch the parent, so that the child
   ends if the parent dies; note why a global is missing on a NameError.
+- ``SemLock``: a semaphore given to a child is unlinked only once that child has ended
+  (``procrun.lifetimes``).
 - SIGTERM in the launcher ends the whole tree in order (``procrun.termination``).
 - ``multiprocessing.forkserver``: the fork server preloads procrun's child side.
 - ``--start-method``: the forced method is the default, and the script's own
@@ -43,17 +45,20 @@ def install(start_method: str | None = None) -> None:
     global _forced_start_method, _in_launcher
     _forced_start_method = start_method
     _in_launcher = True
-    pending = {}
-    for name, callback in (
-        ("multiprocessing", _install_multiprocessing),
-        ("multiprocessing.forkserver", _preload_in_forkserver),
-    ):
-        if name in sys.modules:
-            callback()
-        else:
-            pending[name] = callback
-    if pending and not any(isinstance(f, _PostImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, _PostImportHook(pending))
+    _when_imported("multiprocessing", _install_multiprocessing)
+    _when_imported("multiprocessing.forkserver", _preload_in_forkserver)
+
+
+def _when_imported(name: str, callback: Callable[[], None]) -> None:
+    """Run ``callback`` now if ``name`` is imported, else right after its import."""
+    if name in sys.modules:
+        callback()
+        return
+    for finder in sys.meta_path:
+        if isinstance(finder, _PostImportHook):
+            finder.callbacks[name] = callback
+            return
+    sys.meta_path.insert(0, _PostImportHook({name: callback}))
 
 
 class _PostImportHook:
@@ -112,7 +117,7 @@ def _install_multiprocessing() -> None:
     import multiprocessing
     from multiprocessing import process, reduction, spawn
 
-    from procrun import parent_watch, pickling
+    from procrun import lifetimes, parent_watch, pickling
     from procrun.globals_transfer import CARRIER, run_with_notes
 
     forking_pickler: Any = reduction.ForkingPickler
@@ -142,6 +147,7 @@ def _install_multiprocessing() -> None:
         return int(bootstrap(self, parent_sentinel))
 
     base_process._bootstrap = bootstrap_child
+    _when_imported("multiprocessing.synchronize", lifetimes.install)
 
     get_preparation_data = spawn.get_preparation_data
 
