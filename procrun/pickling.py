@@ -9,13 +9,15 @@ pickler saves functions as globals before it looks at the dispatch table.
 A function travels as its marshalled code plus its defaults, closure and ``__dict__``; in the
 child its globals are the live namespace of its module (for the script, the namespace the
 replay built, with the copied globals in it), so it sees what the script's other functions see.
-Classes travel with cloudpickle, imported only when one actually has to.
+Classes travel with cloudpickle, imported only when one actually has to. The standard
+streams travel by name: each child gets its own ``sys.stdout`` (or ``stderr``, ``stdin``).
 """
 
 from __future__ import annotations
 
 import marshal
 import sys
+from io import TextIOWrapper
 from types import CellType, CodeType, FunctionType, ModuleType
 
 from procrun import state
@@ -39,6 +41,8 @@ def reducer_override(pickler: Any, obj: Any) -> Any:
         return _reduce_module(obj)
     if isinstance(obj, type) and not _by_reference(obj):
         return _reduce_class(obj)
+    if kind is TextIOWrapper:
+        return _reduce_stream(obj)
     return NotImplemented
 
 
@@ -60,6 +64,23 @@ def _by_reference(obj: Any) -> bool:
     for part in qualname.split("."):
         found = getattr(found, part, None)
     return found is obj
+
+
+#: The standard streams by the name a child finds its own under.
+STANDARD_STREAMS = ("stdout", "stderr", "stdin", "__stdout__", "__stderr__", "__stdin__")
+
+
+def _reduce_stream(stream: TextIOWrapper) -> Any:
+    """A standard stream travels as "the child's own stream of that name": under fork the
+    child writes to the stream it inherited, and an open stream cannot be pickled."""
+    for name in STANDARD_STREAMS:
+        if getattr(sys, name, None) is stream:
+            return (standard_stream, (name,))
+    return NotImplemented
+
+
+def standard_stream(name: str) -> Any:
+    return getattr(sys, name)
 
 
 def _reduce_module(module: ModuleType) -> Any:

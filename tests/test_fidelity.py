@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import assert_ok, err, out, run_procrun, run_python, write
+from conftest import START_METHODS, assert_ok, err, out, run_procrun, run_python, write
 
 pytestmark = pytest.mark.smoke
 
@@ -92,3 +92,80 @@ def test_plain_spawn_loses_the_lock_made_in_the_call(tmp_path: Path) -> None:
     result = run_python(script)
     assert out(result) == "exit code 1\n"
     assert "FileNotFoundError" in err(result)
+
+
+# The PyMOTW lock example hands sys.stdout to its children; other scripts keep a standard
+# stream in a global. Under fork each child writes to the stream it inherited.
+STREAMS = """
+import multiprocessing, sys
+
+log = sys.stderr
+console = sys.__stdout__
+
+def write_to(stream, text):
+    stream.write(text + "\\n")
+    stream.flush()
+
+def report(number):
+    log.write(f"log {number}\\n")
+    log.flush()
+    console.write(f"console {number}\\n")
+    console.flush()
+    return number
+
+for name, stream in (("out", sys.stdout), ("err", sys.stderr)):
+    child = multiprocessing.Process(target=write_to, args=(stream, "to " + name))
+    child.start()
+    child.join()
+with multiprocessing.Pool(2) as pool:
+    print(pool.map(report, [1, 2]))
+"""
+
+
+def test_standard_streams_travel_as_the_childs_own(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "streams.py", STREAMS)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert sorted(out(result).splitlines()) == ["[1, 2]", "console 1", "console 2", "to out"]
+    assert sorted(err(result).splitlines()) == ["log 1", "log 2", "to err"]
+
+
+@pytest.mark.parametrize("start_method", [m for m in START_METHODS if m != "fork"])
+def test_an_open_file_still_cannot_be_sent_as_under_python(
+    tmp_path: Path, start_method: str
+) -> None:
+    # Only the standard streams have a meaning in the child; any other open file fails to
+    # pickle exactly as it does under python.
+    script = write(
+        tmp_path / "open_file.py",
+        """
+        import multiprocessing, sys
+        notes = open(sys.argv[1], "w")
+        child = multiprocessing.Process(target=print, args=("x",), kwargs={"file": notes})
+        child.start()
+        """,
+    )
+    result = run_procrun(script, tmp_path / "notes.txt", start_method=start_method)
+    assert result.returncode == 1
+    assert err(result).splitlines()[-1] == "TypeError: cannot pickle '_io.TextIOWrapper' object"
+
+
+# A documented procrun choice: results are pickled as arguments are, so a worker may return
+# a lambda or a closure (plain multiprocessing fails with MaybeEncodingError).
+LAMBDA_RESULTS = """
+import multiprocessing
+
+def scaler(factor):
+    return lambda value: value * factor
+
+with multiprocessing.Pool(2) as pool:
+    scalers = pool.map(scaler, [1, 2, 3])
+print([scale(10) for scale in scalers])
+"""
+
+
+def test_lambdas_returned_by_workers_reach_the_parent(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "lambda_results.py", LAMBDA_RESULTS)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "[10, 20, 30]\n"
