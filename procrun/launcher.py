@@ -15,7 +15,7 @@ import os
 import sys
 from types import ModuleType
 
-from procrun import hooks, state
+from procrun import hooks, parent_watch, state
 from procrun.target import ENV_MAIN, LaunchError, python_version_hint
 
 TYPE_CHECKING = False
@@ -109,6 +109,7 @@ def _run(
     if set_path0:
         _set_path0(target.path0)
     os.environ[ENV_MAIN] = target.encode()
+    parent_watch.mark_root()  # every process of the tree ends when this one does
     state.target, state.main_globals = target, namespace
     hooks.install(start_method)
 

@@ -4,7 +4,10 @@ Under plain python, SIGTERM kills the main process on the spot: its children liv
 workers wait forever for tasks) and its named semaphores are left for the resource tracker.
 procrun's main process instead terminates its children, runs multiprocessing's exit
 finalizers (Pools, managers, semaphores), and then dies of SIGTERM as python would, so the
-shell sees the same status. A script that sets its own SIGTERM handler keeps it.
+shell sees the same status. A script that sets its own SIGTERM handler keeps it. Descendants
+that are not its children (a grandchild whose parent was terminated earlier lives on, as under
+python) end as procrun dies: every process of the tree watches procrun's main process
+(:mod:`procrun.parent_watch`).
 
 Two traps stand between a SIGTERM and that end, and each is handled here:
 
