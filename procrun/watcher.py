@@ -8,6 +8,11 @@ each fork it is told to stop and joined, after the fork it starts again in the p
 forked child has no copy of it (threads do not survive a fork) and lets its copy of the
 object go quiet. Nothing is lost meanwhile: what arrived on the descriptors waits there.
 
+Python 3.13 counts the threads after the fork hooks have run, so a helper restarted by
+``after_in_parent`` is counted. There the helper restarts when ``os.fork()`` returns (the
+module's ``fork`` is wrapped; multiprocessing calls it by that name), and from the hook
+only for forks made some other way.
+
 POSIX only: Windows has no fork, and its waits are on handles.
 """
 
@@ -24,6 +29,9 @@ if TYPE_CHECKING:
 
 if sys.platform == "win32":
     raise ImportError("procrun.watcher is for POSIX systems: Windows has no fork")
+
+#: Whether the fork-with-threads warning counts threads started by ``after_in_parent``.
+COUNTS_AFTER_HOOKS = sys.version_info >= (3, 13)
 
 #: Seconds to wait, after a join, for the kernel to finish the thread's exit: Python 3.12
 #: counts the process's threads from /proc, and join() returns a moment before that count
@@ -58,6 +66,9 @@ class Watcher:
             after_in_parent=self._after_fork_in_parent,
             after_in_child=self._after_fork_in_child,
         )
+        if COUNTS_AFTER_HOOKS:
+            _watchers.append(self)
+            _wrap_fork()
 
     def start(self) -> None:
         self.stopping.clear()
@@ -97,12 +108,21 @@ class Watcher:
 
     def _after_fork_in_parent(self) -> None:
         try:
-            if self._paused:
-                self._paused = False
-                if not self._finished:
-                    self.start()
+            if not getattr(_forking, "wrapped", False):
+                self._resume()
         finally:
             self._fork_lock.release()
+
+    def _resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            if not self._finished:
+                self.start()
+
+    def _resume_after_fork(self) -> None:
+        with self._fork_lock:
+            if os.getpid() == self._pid:
+                self._resume()
 
     def _after_fork_in_child(self) -> None:
         self._fork_lock = threading.Lock()  # the parent's is held by the forking thread
@@ -115,6 +135,35 @@ class Watcher:
                     os.close(descriptor)
                 except OSError:
                     pass
+
+
+#: Watchers to restart when a wrapped ``os.fork()`` returns in the parent.
+_watchers: list[Watcher] = []
+#: ``wrapped`` is True in a thread while it is inside the wrapped ``os.fork()``.
+_forking = threading.local()
+
+
+def _wrap_fork() -> None:
+    """Make ``os.fork`` restart the paused helpers once it has returned (Python 3.13+)."""
+    fork = os.fork
+    if getattr(fork, "_procrun_restarts_helpers", False):
+        return
+
+    def fork_then_restart_helpers() -> int:
+        _forking.wrapped = True
+        pid = -1
+        try:
+            pid = fork()
+        finally:
+            _forking.wrapped = False
+            if pid != 0:
+                for watcher in list(_watchers):
+                    watcher._resume_after_fork()
+        return pid
+
+    fork_then_restart_helpers.__doc__ = fork.__doc__
+    fork_then_restart_helpers._procrun_restarts_helpers = True  # type: ignore[attr-defined]
+    os.fork = fork_then_restart_helpers
 
 
 def _poller(descriptors: list[int]) -> Callable[[], list[int]]:
