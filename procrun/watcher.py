@@ -162,7 +162,7 @@ def _wrap_fork() -> None:
         return pid
 
     fork_then_restart_helpers.__doc__ = fork.__doc__
-    fork_then_restart_helpers._procrun_restarts_helpers = True  # type: ignore[attr-defined]
+    fork_then_restart_helpers._procrun_restarts_helpers = True  # type: ignore[attr-defined, unused-ignore]
     os.fork = fork_then_restart_helpers
 
 
