@@ -4,8 +4,9 @@
   ``procrun._mp_main`` (which replays the script's definitions) instead of re-running it.
 - ``ForkingPickler.reducer_override``: lambdas, closures and script-made classes by value.
 - ``BaseProcess.start``: each process object carries the parent's globals (spawn/forkserver).
-- ``BaseProcess._bootstrap`` (first thing in every child): watch the parent, so that the child
-  ends if the parent dies; note why a global is missing on a NameError.
+- ``BaseProcess._bootstrap`` (first thing in every child): watch the tree's root (the parent
+  where the root cannot be watched), so that the child ends when the script's process does
+  (``procrun.parent_watch``); note why a global is missing on a NameError.
 - ``SemLock``: a semaphore given to a child is unlinked only once that child has ended
   (``procrun.lifetimes``).
 - SIGTERM in the launcher ends the whole tree in order (``procrun.termination``).
