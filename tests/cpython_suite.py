@@ -34,7 +34,7 @@ from pathlib import Path
 CHOICES = {
     "test_unpickleable_result": (
         "procrun pickles results by value as it does arguments: the lambda a worker "
-        "returns reaches the parent (README, 'By-value pickling')"
+        "returns reaches the parent (README, 'What procrun does to your script')"
     ),
 }
 
@@ -79,7 +79,8 @@ def run_suite(runner: str, method: str, folder: Path) -> dict[str, object]:
         command = [sys.executable, str(suite_script(folder, method, True, report))]
     else:
         script = suite_script(folder, method, False, report)
-        command = [sys.executable, "-m", "procrun", "--start-method", method, str(script)]
+        # No --start-method: the suite sets its own, as a script does (setUpModule).
+        command = [sys.executable, "-m", "procrun", str(script)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROCRUN_")}
     started = time.monotonic()
     process = subprocess.Popen(
