@@ -129,6 +129,12 @@ PROCESS_SETUP_CALLS = frozenset(
 #: Context managers whose ``with`` block is a definition when its body is.
 INERT_CONTEXTS = frozenset({"contextlib.suppress", "warnings.catch_warnings"})
 
+#: State that a spawned child gets from its parent as the parent has it when the child starts
+#: (spawn's preparation data carries ``sys.path`` and ``sys.argv``; a child inherits the
+#: environment): an action that changes it in place (``sys.path.insert(0, here)``,
+#: ``os.environ.setdefault(k, v)``) leaves ``sys`` and ``os`` as replayable as before.
+INHERITED_STATE = frozenset({"sys.path", "sys.argv", "os.environ"})
+
 #: Method names taken to mutate the object they are called on.
 MUTATING_METHODS = frozenset(
     {
@@ -152,6 +158,7 @@ class Split:
         is_definition: list[bool],
         defined: set[str],
         touched_by_actions: set[str],
+        changed_by_functions: set[str] | None = None,
     ) -> None:
         self.tree = tree
         self.is_definition = is_definition
@@ -159,13 +166,21 @@ class Split:
         self.defined = defined
         #: names bound or mutated by actions (children get them only by copy)
         self.touched_by_actions = touched_by_actions
+        self._changed_by_functions = changed_by_functions
         self._replayed: frozenset[str] | None = None
+
+    @property
+    def changed_by_functions(self) -> set[str]:
+        """Module globals that some function rebinds or mutates (when something calls it)."""
+        if self._changed_by_functions is None:
+            self._changed_by_functions = _globals_changed_by_functions(self.tree)
+        return self._changed_by_functions
 
     @property
     def replayed(self) -> frozenset[str]:
         """Names whose value a child gets by replaying definitions, as the parent has it."""
         if self._replayed is None:
-            changed = self.touched_by_actions | _globals_changed_by_functions(self.tree)
+            changed = self.touched_by_actions | self.changed_by_functions
             self._replayed = frozenset(self.defined - changed)
         return self._replayed
 
@@ -247,23 +262,23 @@ class _Classifier:
             and any(a.name == "annotations" for a in s.names)
             for s in tree.body
         )
+        # Walking every function costs more than the rest of the split: only done once an
+        # action makes it matter (a module of definitions only never pays it).
+        self.changed_by_functions: set[str] | None = None
 
     def run(self) -> Split:
         flags = []
         replayed_before_an_action: set[str] = set()
         for stmt in self.tree.body:
             marker = self._marker(stmt)
+            known_aliases = dict(self.aliases)
             definition = marker == "replay" or (marker is None and self.is_definition(stmt))
             bound = set(bindings(stmt))
-            if (
-                definition
-                and marker is None
-                and isinstance(stmt, (ast.Assign, ast.AnnAssign))
-                and bound & replayed_before_an_action
-            ):
+            if definition and marker is None and _assigned_names(stmt) & replayed_before_an_action:
                 # A new value, after something ran (a child may have started), for a name
                 # that children replay: each child must see the value of when it starts, as
-                # fork gives it, so the name travels by copy instead of by this replay.
+                # fork gives it, so the name travels by copy instead of by this replay. The
+                # same holds for an assignment inside a replayed if/try/with.
                 definition = False
             if not definition:
                 replayed_before_an_action = set(self.defined)
@@ -272,11 +287,18 @@ class _Classifier:
                 self.defined |= bound
                 self.action_bound -= bound
             else:
-                changed = bound | set(mutated_roots(stmt))
-                self.action_bound |= changed
+                # What a block that turned out an action imports is no alias for later code.
+                self.aliases = known_aliases
+                changed = bound | set(_changed_roots(_walk_scope(stmt), self.aliases))
                 self.touched |= changed
+                # An action may call any function, so from here on what functions rebind or
+                # mutate may differ from its replayed value: a definition (say, an if test)
+                # reading such a name is evaluated on the parent's value, by copy.
+                if self.changed_by_functions is None:
+                    self.changed_by_functions = _globals_changed_by_functions(self.tree)
+                self.action_bound |= changed | self.changed_by_functions
             flags.append(definition)
-        return Split(self.tree, flags, self.defined, self.touched)
+        return Split(self.tree, flags, self.defined, self.touched, self.changed_by_functions)
 
     def _marker(self, stmt: ast.stmt) -> str | None:
         """``replay`` or ``once`` from a ``# procrun: ...`` comment on the statement's lines."""
@@ -301,6 +323,17 @@ class _Classifier:
     # -- statements ---------------------------------------------------------------------
 
     def is_definition(self, stmt: ast.stmt) -> bool:
+        """True if children replay ``stmt`` (DESIGN, "What is a definition").
+
+        An ``if`` with its ``elif``/``else`` chain is replayed, and its test evaluated by
+        each child, when every block holds only definitions and every test is inert: a test
+        that calls something other than a factory, or reads a name an action bound or may
+        have changed (through a function it called), could take another branch in a child
+        than in the parent, so the ``if`` runs once, in the parent, and what it binds
+        travels by copy. A child reads ``__name__`` as ``"__mp_main__"``, as python's own
+        spawn child does: ``if __name__ == "__main__":`` stays the guard, and its ``else``
+        runs in children.
+        """
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global)):
             return True
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -346,10 +379,10 @@ class _Classifier:
         return type_alias is not None and isinstance(stmt, type_alias)
 
     def _all_definitions(self, body: list[ast.stmt]) -> bool:
-        if not all(self.is_definition(s) for s in body):
-            return False
-        for s in body:  # later statements of the block may use what earlier ones import
-            self._learn_imports(s)
+        for stmt in body:
+            if not self.is_definition(stmt):
+                return False
+            self._learn_imports(stmt)  # later statements of the block may use what it imports
         return True
 
     def _reads_no_action_names(self, nodes: Iterable[ast.AST | None]) -> bool:
@@ -433,12 +466,16 @@ class _Classifier:
 
     def qualified_name(self, node: ast.expr) -> str | None:
         """``np.random.seed`` -> ``numpy.random.seed``, through the module's imports."""
-        if isinstance(node, ast.Name):
-            return self.aliases.get(node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.qualified_name(node.value)
-            return None if base is None else f"{base}.{node.attr}"
-        return None
+        return _qualified_name(node, self.aliases)
+
+
+def _qualified_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _qualified_name(node.value, aliases)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
 
 
 def imported_names(node: ast.AST) -> Iterator[tuple[str, str]]:
@@ -518,7 +555,12 @@ def _walk_evaluated(node: ast.AST) -> Iterator[ast.AST]:
 
 def bindings(stmt: ast.stmt) -> Iterator[str]:
     """Names that ``stmt`` binds in the scope it runs in (not inside nested scopes)."""
-    for node in _walk_scope(stmt):
+    return _bound_names(_walk_scope(stmt))
+
+
+def _bound_names(walked: Iterable[ast.AST]) -> Iterator[str]:
+    """:func:`bindings` of what :func:`_walk_scope` yielded."""
+    for node in walked:
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             yield node.id
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -535,23 +577,48 @@ def bindings(stmt: ast.stmt) -> Iterator[str]:
 
 def mutated_roots(node: ast.AST) -> Iterator[str]:
     """Names whose object ``node`` changes: ``x[k] = v``, ``x.a = v``, ``x.append(v)``."""
-    for child in _walk_scope(node):
+    for changed in _changed_objects(_walk_scope(node)):
+        root = _root_name(changed)
+        if root is not None:
+            yield root
+
+
+def _changed_roots(walked: Iterable[ast.AST], aliases: dict[str, str]) -> Iterator[str]:
+    """:func:`mutated_roots` of what :func:`_walk_scope` yielded, less changes to what every
+    child inherits anyway (INHERITED_STATE)."""
+    for changed in _changed_objects(walked):
+        inner = changed
+        while isinstance(inner, ast.Subscript):
+            inner = inner.value
+        root = _root_name(changed)
+        if root is not None and _qualified_name(inner, aliases) not in INHERITED_STATE:
+            yield root
+
+
+def _changed_objects(walked: Iterable[ast.AST]) -> Iterator[ast.expr]:
+    """What walked nodes change in place: ``x[k]`` of ``x[k] = v``, ``x`` of ``x.append(v)``."""
+    for child in walked:
         if isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(
             child.ctx, (ast.Store, ast.Del)
         ):
-            root = _root_name(child)
+            yield child
         elif (
             isinstance(child, ast.Call)
             and isinstance(child.func, ast.Attribute)
             and (child.func.attr in MUTATING_METHODS or child.func.attr.startswith("set"))
         ):
-            root = _root_name(child.func.value)
+            yield child.func.value
         elif isinstance(child, ast.AugAssign):
-            root = _root_name(child.target)
-        else:
-            continue
-        if root is not None:
-            yield root
+            yield child.target
+
+
+def _assigned_names(stmt: ast.stmt) -> set[str]:
+    """Names that assignments in ``stmt`` (or in the blocks of an if/try/with) give a value."""
+    return {
+        node.id
+        for node in _walk_scope(stmt)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
 
 
 def _root_name(node: ast.expr) -> str | None:
@@ -584,42 +651,48 @@ _Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 def _nested_functions(nodes: Iterable[ast.AST]) -> Iterator[_Function]:
     """Functions and lambdas defined in the scope of ``nodes`` or of classes defined there."""
-    for root in nodes:
-        for child in _walk_scope(root):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                yield child
-            elif isinstance(child, ast.ClassDef):
-                yield from _nested_functions(child.body)
-            elif isinstance(child, _COMPREHENSIONS):
-                yield from (n for n in ast.walk(child) if isinstance(n, ast.Lambda))
+    return _functions_among(child for root in nodes for child in _walk_scope(root))
+
+
+def _functions_among(walked: Iterable[ast.AST]) -> Iterator[_Function]:
+    """:func:`_nested_functions` of what :func:`_walk_scope` yielded."""
+    for child in walked:
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            yield child
+        elif isinstance(child, ast.ClassDef):
+            yield from _nested_functions(child.body)
+        elif isinstance(child, _COMPREHENSIONS):
+            yield from (n for n in ast.walk(child) if isinstance(n, ast.Lambda))
 
 
 def _globals_changed_by_functions(tree: ast.Module) -> set[str]:
-    """Module globals that some function rebinds (``global x``) or mutates in place."""
+    """Module globals that some function rebinds (``global x``) or mutates in place (what
+    every child inherits aside: ``sys.path``, ``os.environ``)."""
+    aliases = {
+        local: qualified
+        for stmt in tree.body
+        for node in _walk_scope(stmt)
+        for local, qualified in imported_names(node)
+    }
     changed: set[str] = set()
 
     def visit(function: _Function, enclosing_locals: frozenset[str]) -> None:
         body: list[ast.AST] = (
             [function.body] if isinstance(function, ast.Lambda) else list(function.body)
         )
+        walked = [node for part in body for node in _walk_scope(part)]  # one walk serves all
         args = function.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
         local = set(enclosing_locals) | {a.arg for a in every if a is not None}
         declared_global = {
-            name
-            for stmt in body
-            for node in _walk_scope(stmt)
-            if isinstance(node, ast.Global)
-            for name in node.names
+            name for node in walked if isinstance(node, ast.Global) for name in node.names
         }
-        for stmt in body:
-            if isinstance(stmt, ast.stmt):
-                local.update(bindings(stmt))
+        if not isinstance(function, ast.Lambda):
+            local.update(_bound_names(walked))
         local -= declared_global
         changed.update(declared_global)
-        for stmt in body:
-            changed.update(name for name in mutated_roots(stmt) if name not in local)
-        for nested in _nested_functions(body):
+        changed.update(name for name in _changed_roots(walked, aliases) if name not in local)
+        for nested in _functions_among(walked):
             visit(nested, frozenset(local))
 
     for function in _nested_functions(tree.body):

@@ -48,6 +48,11 @@ def classify(source: str) -> dict[str, bool]:
         "warnings.simplefilter('ignore')",
         "if TYPE_CHECKING:\n    import numpy",
         "if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    tomllib = None",
+        "if sys.platform == 'win32':\n    import msvcrt\nelse:\n    import termios",
+        "if os.environ.get('FAST'):\n    import json as codec\n"
+        "elif N > 1:\n    import pickle as codec\nelse:\n    codec = None",
+        "if N:\n    if sys.platform == 'win32':\n        import msvcrt\n    X = 1",
+        "if N:\n    import struct\n    LAYOUT = struct.Struct('<i')",
         "try:\n    import numpy\nexcept ImportError:\n    numpy = None",
         "with contextlib.suppress(ImportError):\n    import yaml",
         "x: int = 3",
@@ -78,6 +83,10 @@ def test_definitions(statement: str) -> None:
         "counter += 1",
         "for i in range(3):\n    print(i)",
         "if __name__ == '__main__':\n    main()",
+        "if check():\n    import json",
+        "if N:\n    import json\nelif check():\n    import pickle",
+        "if N:\n    import json\nelse:\n    print(N)",
+        "if N:\n    if check():\n        import json",
         "with open('f') as fh:\n    pass",
         "del N",
         "items.append(1)",
@@ -205,3 +214,122 @@ def test_a_replayed_constant_given_a_new_value_after_an_action_travels_by_copy()
         "OTHER = 1": True,
         "OTHER = 2": True,  # nothing ran in between
     }
+
+
+def test_conditional_star_import_is_replayed_with_what_it_defines() -> None:
+    verdicts = classify(
+        """
+        config = 'processes'
+        if config == 'processes':
+            from processing import *
+        else:
+            from processing.dummy import *
+        class Worker(Process): pass
+        """
+    )
+    assert verdicts == {
+        "config = 'processes'": True,
+        "if config == 'processes':": True,  # the child evaluates the test itself
+        "class Worker(Process): pass": True,
+    }
+
+
+def test_if_testing_what_a_called_function_changed_is_an_action() -> None:
+    # A child replays SETTINGS = {} but never runs configure(): evaluated there, the test
+    # would raise KeyError (or take another branch than the parent took).
+    verdicts = classify(
+        """
+        SETTINGS = {}
+        def configure():
+            SETTINGS['backend'] = 'processes'
+        if SETTINGS.get('backend') is None:
+            import json
+        configure()
+        if SETTINGS['backend'] == 'processes':
+            from multiprocessing import Process
+        class Worker(Process): pass
+        """
+    )
+    assert verdicts["if SETTINGS.get('backend') is None:"] is False  # .get is no factory
+    assert verdicts["if SETTINGS['backend'] == 'processes':"] is False
+    assert verdicts["class Worker(Process): pass"] is False  # its base travels by copy
+
+
+def test_if_testing_what_functions_change_is_replayed_before_any_action() -> None:
+    verdicts = classify(
+        """
+        import sys
+        VERBOSE = False
+        def main():
+            global VERBOSE
+            VERBOSE = True
+        if VERBOSE:
+            import pdb
+        main()
+        """
+    )
+    assert verdicts["if VERBOSE:"] is True  # nothing could have called main() yet
+
+
+def test_assignment_in_a_replayed_if_after_an_action_travels_by_copy() -> None:
+    verdicts = classify(
+        """
+        import sys
+        LIMIT = 3
+        start()
+        if sys.platform != 'win32':
+            LIMIT = 5
+        if sys.platform != 'darwin':
+            OTHER = 1
+        """
+    )
+    assert verdicts == {
+        "import sys": True,
+        "LIMIT = 3": True,
+        "start()": False,
+        "if sys.platform != 'win32':": False,  # a child started by start() must see 3
+        "if sys.platform != 'darwin':": True,  # a new name: replayed
+    }
+
+
+def test_what_an_action_block_imports_is_no_alias_for_later_statements() -> None:
+    verdicts = classify(
+        """
+        if FLAG:
+            if FLAG:
+                import re
+            launch()
+        PATTERN = re.compile('x+')
+        """
+    )
+    assert verdicts["if FLAG:"] is False
+    assert verdicts["PATTERN = re.compile('x+')"] is False  # re is not replayed
+
+
+def test_changing_state_every_child_inherits_keeps_the_module_replayable() -> None:
+    verdicts = classify(
+        """
+        import os, sys
+        import config
+        sys.path.insert(0, 'lib')
+        os.environ.setdefault('OMP_NUM_THREADS', '1')
+        config.DEBUG = True
+        if sys.platform == 'win32' or os.name == 'nt':
+            import msvcrt
+        if config.DEBUG:
+            import pdb
+        """
+    )
+    assert verdicts["if sys.platform == 'win32' or os.name == 'nt':"] is True
+    assert verdicts["if config.DEBUG:"] is False  # a child imports config afresh
+
+
+def test_main_guard_holding_only_definitions_is_evaluated_by_the_child() -> None:
+    # As python's own spawn child does: there __name__ is "__mp_main__", so it takes the
+    # else branch; a guard holding any action is an action, as before.
+    source = "if __name__ == '__main__':\n    ROLE = 'main'\nelse:\n    ROLE = 'child'\n"
+    code, split = compile_guarded(source, "/virtual/guarded.py")
+    assert split.is_definition == [True]
+    namespace = {"__name__": "__mp_main__"}
+    exec(code, namespace)
+    assert namespace["ROLE"] == "child"
