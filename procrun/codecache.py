@@ -6,9 +6,10 @@ The parent compiles the guarded code once, at its first child start, and stores 
 children load it with ``marshal`` as the import system loads a ``.pyc``.
 
 Entries are named by a hash of the file name (its name within the bundle, for a frozen app)
-and the source, the interpreter's magic number and procrun's version, so an edited script or
-another Python never meets a stale entry. The directory is private (mode 0700, owned by this
-user); when it cannot be made so, nothing is cached and children parse the script themselves.
+and the source, the interpreter's magic number, procrun's version and the split's
+modification time, so an edited script, another Python or another procrun never meets a
+stale entry. The directory is private (mode 0700, owned by this user); when it cannot be
+made so, nothing is cached and children parse the script themselves.
 
 An entry is a header (a format tag and a checksum of the rest) and the marshalled code. What
 is loaded is checked before it is used: a damaged entry (a flipped bit, a truncated or
@@ -166,8 +167,20 @@ def _entry(filename: str, source: bytes | str) -> str | None:
 
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     digest = _hash(_key_name(filename).encode("utf-8", "surrogatepass")) + _hash(data)
-    name = f"{digest.hex()}-{len(data)}-{_RAW_MAGIC_NUMBER & 0xFFFF}-{__version__}.code"
+    magic = _RAW_MAGIC_NUMBER & 0xFFFF
+    name = f"{digest.hex()}-{len(data)}-{magic}-{__version__}{_split_stamp()}.code"
     return os.path.join(directory, name)
+
+
+def _split_stamp() -> str:
+    """When the definition/action split last changed (``guard.py``'s modification time):
+    an installed version never changes it, but a checkout's does from commit to commit, and an
+    entry made by another split would replay the wrong statements. Empty in a frozen app,
+    whose modules are in an archive and never change."""
+    try:
+        return f"-{os.stat(os.path.join(os.path.dirname(__file__), 'guard.py')).st_mtime_ns:x}"
+    except OSError:
+        return ""
 
 
 def cache_directory() -> str | None:

@@ -6,12 +6,14 @@ fixture) and compares with what ``fork`` semantics, or ``python`` itself, gives.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_ok, err, out, run_procrun, run_python, write
+from conftest import assert_ok, err, out, run, run_procrun, run_python, write
 
 pytestmark = pytest.mark.smoke
 
@@ -578,6 +580,24 @@ def test_runs_without_a_usable_cache_directory(tmp_path: Path) -> None:
     )
     assert_ok(result)
     assert out(result) == "[0, 2, 4]\n"
+
+
+def test_a_changed_split_never_meets_an_entry_made_by_the_old_one(tmp_path: Path) -> None:
+    # A checkout's procrun keeps its version while guard.py changes between commits; an entry
+    # made by another split replays the wrong statements in every child.
+    import procrun
+
+    copy = tmp_path / "copy" / "procrun"
+    shutil.copytree(Path(procrun.__file__).parent, copy)
+    entry_name = "from procrun import codecache; print(codecache._entry('/s/app.py', b'x = 1'))"
+    env = {"PYTHONPATH": str(copy.parent), "PROCRUN_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-S", "-c", entry_name]  # -S: not the installed procrun
+    before = run(command, cwd=tmp_path, env=env)
+    os.utime(copy / "guard.py", ns=(1, 1))
+    after = run(command, cwd=tmp_path, env=env)
+    assert_ok(before)
+    assert_ok(after)
+    assert out(before) != out(after)
 
 
 def test_large_copied_globals_warn_once_with_the_largest_names(tmp_path: Path) -> None:
