@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import pickle
 import sys
+import threading
 from types import FunctionType
 
 from procrun import pickling, state
@@ -40,17 +41,31 @@ _shared_for_unpickling: list[Any] | None = None
 
 
 class GlobalsCarrier:
-    """Rides on a process object; pickled for a spawned child, carries the globals."""
+    """Rides on a process object; pickled for a spawned child, carries the globals.
+
+    A global that is itself a process object (``p = Process(...)``, read by a function)
+    carries the carrier too: inside a snapshot it pickles as nothing, or every snapshot
+    would start another one.
+    """
 
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         from multiprocessing.context import get_spawning_popen
 
-        if get_spawning_popen() is None or state.main_globals is None:
+        thread = threading.get_ident()
+        if get_spawning_popen() is None or state.main_globals is None or thread in _snapshotting:
             return (_nothing, ())
-        payload, shared, missing = snapshot(state.main_globals)
+        _snapshotting.add(thread)
+        try:
+            payload, shared, missing = snapshot(state.main_globals)
+        finally:
+            _snapshotting.discard(thread)
         return (install, (payload, shared, missing))
+
+
+#: Threads taking a snapshot now (each child start pickles in its own starting thread).
+_snapshotting: set[int] = set()
 
 
 CARRIER = GlobalsCarrier()
@@ -122,9 +137,11 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
         payload = _dump(values, shared)
     except Exception:
         shared.clear()
-        for name, reason in _find_unpicklable(values).items():
+        for name, (reason, lasting) in _find_unpicklable(values).items():
             missing[name] = reason
-            _unpicklable[name] = (values.pop(name), reason)
+            value = values.pop(name)
+            if lasting:
+                _unpicklable[name] = (value, reason)
         try:
             payload = _dump(values, shared)
         except Exception as error:  # an interaction between items; copy nothing
@@ -137,7 +154,9 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
     return payload, shared, missing
 
 
-def _find_unpicklable(values: dict[str, Any]) -> dict[str, str]:
+def _find_unpicklable(values: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """name -> (why it cannot be pickled, whether that lasts while the value is unchanged).
+    A RecursionError depends on how deep the stack already was: tried again next time."""
     bad = {}
     for name, value in values.items():
         try:
@@ -145,7 +164,7 @@ def _find_unpicklable(values: dict[str, Any]) -> dict[str, str]:
         except Exception as error:
             kind = type(value)
             reason = f"{kind.__name__} objects cannot be pickled ({error})"
-            bad[name] = reason
+            bad[name] = (reason, not isinstance(error, RecursionError))
             if not kind.__module__.startswith(_PROCESS_LOCAL_MODULES):
                 _warn_once(
                     name,
@@ -287,26 +306,18 @@ def annotate(error: BaseException) -> BaseException:
 _annotating = False
 
 
-def run_with_notes(process: Any) -> None:
-    """Make NameErrors from ``process.run`` carry the note (called as the child starts)."""
-    run = process.run
-
-    def run_annotating_name_errors() -> None:
-        try:
-            run()
-        except NameError as error:
-            raise annotate(error)
-
-    process.run = run_annotating_name_errors
-
-
 def _annotate_name_errors() -> None:
-    """Make NameErrors raised by Pool and executor tasks carry the note (the process's own
-    ``run`` is wrapped by :func:`run_with_notes`, from the hooks' ``_bootstrap``)."""
+    """Make NameErrors carry the note: those raised by Pool and executor tasks, and those a
+    process's ``run`` raises, which ``BaseProcess._bootstrap`` prints with
+    ``traceback.print_exc`` (annotated there, so that no frame of procrun's is added to the
+    traceback the child prints)."""
     global _annotating
     if _annotating:
         return
     _annotating = True
+    from procrun.hooks import when_imported
+
+    when_imported("traceback", _annotate_printed_tracebacks)
     for module_name, attribute in (
         ("multiprocessing.pool", "ExceptionWithTraceback"),
         ("concurrent.futures.process", "_ExceptionWithTraceback"),
@@ -315,6 +326,24 @@ def _annotate_name_errors() -> None:
         if module is not None:
             wrapped = getattr(module, attribute)
             setattr(module, attribute, _annotating_wrapper(wrapped))
+
+
+def _annotate_printed_tracebacks() -> None:
+    traceback: Any = sys.modules["traceback"]
+    traceback.print_exc = _annotating_print_exc(traceback.print_exc)
+
+
+def _annotating_print_exc(print_exc: Any) -> Any:
+    def print_exc_with_notes(
+        limit: int | None = None, file: Any = None, chain: bool = True
+    ) -> None:
+        error = sys.exc_info()[1]
+        if error is not None:
+            annotate(error)
+        print_exc(limit, file, chain)
+
+    print_exc_with_notes.__doc__ = print_exc.__doc__
+    return print_exc_with_notes
 
 
 def _annotating_wrapper(wrapped: Any) -> Any:

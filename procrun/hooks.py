@@ -6,7 +6,7 @@
 - ``BaseProcess.start``: each process object carries the parent's globals (spawn/forkserver).
 - ``BaseProcess._bootstrap`` (first thing in every child): watch the tree's root (the parent
   where the root cannot be watched), so that the child ends when the script's process does
-  (``procrun.parent_watch``); note why a global is missing on a NameError.
+  (``procrun.parent_watch``).
 - ``SemLock``: a semaphore given to a child is unlinked only once that child has ended
   (``procrun.lifetimes``).
 - SIGTERM in the launcher ends the whole tree in order (``procrun.termination``).
@@ -46,11 +46,11 @@ def install(start_method: str | None = None) -> None:
     global _forced_start_method, _in_launcher
     _forced_start_method = start_method
     _in_launcher = True
-    _when_imported("multiprocessing", _install_multiprocessing)
-    _when_imported("multiprocessing.forkserver", _preload_in_forkserver)
+    when_imported("multiprocessing", _install_multiprocessing)
+    when_imported("multiprocessing.forkserver", _preload_in_forkserver)
 
 
-def _when_imported(name: str, callback: Callable[[], None]) -> None:
+def when_imported(name: str, callback: Callable[[], None]) -> None:
     """Run ``callback`` now if ``name`` is imported, else right after its import."""
     if name in sys.modules:
         callback()
@@ -119,7 +119,7 @@ def _install_multiprocessing() -> None:
     from multiprocessing import process, reduction, spawn
 
     from procrun import lifetimes, parent_watch, pickling
-    from procrun.globals_transfer import CARRIER, run_with_notes
+    from procrun.globals_transfer import CARRIER
 
     forking_pickler: Any = reduction.ForkingPickler
     forking_pickler.reducer_override = pickling.reducer_override
@@ -143,12 +143,10 @@ def _install_multiprocessing() -> None:
         """Runs first in every child, whatever the start method."""
         if parent_sentinel is not None:
             parent_watch.watch(parent_sentinel)
-        if state.missing_globals:
-            run_with_notes(self)
         return int(bootstrap(self, parent_sentinel))
 
     base_process._bootstrap = bootstrap_child
-    _when_imported("multiprocessing.synchronize", lifetimes.install)
+    when_imported("multiprocessing.synchronize", lifetimes.install)
 
     get_preparation_data = spawn.get_preparation_data
 
