@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import FunctionType
 
 from procrun import hooks, state
 from procrun.target import ENV_MAIN, decode
@@ -46,3 +47,21 @@ def replay(namespace: dict[str, Any]) -> None:
     finally:
         if argv0 is not None:
             sys.argv[0] = argv0
+    _belong_to_main(namespace.values())
+
+
+def _belong_to_main(values: Any) -> None:
+    """The replay runs as ``__mp_main__`` (so that the script's own ``__main__`` guard is
+    skipped), which the classes and functions it makes take as their ``__module__``. Under
+    fork they are ``__main__``'s, and it shows: an uncaught ``MyError`` in a child prints as
+    ``MyError: ...``, not ``__mp_main__.MyError: ...``, and reprs say ``__main__.Point``.
+    Both names lead to this same module in a child (spawn sets ``sys.modules['__main__']``
+    to it), so pickles by reference work either way."""
+    for value in values:
+        if isinstance(value, (type, FunctionType)) and value.__module__ == "__mp_main__":
+            try:
+                value.__module__ = "__main__"
+            except (AttributeError, TypeError):  # a class that will not have it changed
+                continue
+            if isinstance(value, type):
+                _belong_to_main(vars(value).values())
