@@ -7,10 +7,11 @@ Each script here is unguarded, as its authors wrote it, and the expected output 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import START_METHODS, assert_ok, err, out, run_procrun, run_python, write
+from conftest import START_METHODS, assert_ok, err, out, run, run_procrun, run_python, write
 
 pytestmark = pytest.mark.smoke
 
@@ -169,3 +170,103 @@ def test_lambdas_returned_by_workers_reach_the_parent(tmp_path: Path, start_meth
     result = run_procrun(script, start_method=start_method)
     assert_ok(result)
     assert out(result) == "[10, 20, 30]\n"
+
+
+# A script that keeps its Process object in a global that a function reads: the object
+# travels to later children, and it carries procrun's globals carrier with it.
+PROCESS_IN_A_GLOBAL = """
+import multiprocessing
+
+def load():
+    return list(range(5))
+
+DATA = load()
+
+def work():
+    print("child", len(DATA), worker.name, flush=True)
+
+def show():
+    print("last", worker.name)
+
+for _ in range(2):
+    worker = multiprocessing.Process(target=work)
+    worker.start()
+    worker.join()
+show()
+"""
+
+
+def test_a_process_object_in_a_global_travels_without_recursion(
+    tmp_path: Path, start_method: str
+) -> None:
+    # Through the console script, as users run it: the recursion's depth, and so what it
+    # broke, depended on how deep the stack was.
+    console = Path(sys.executable).with_name("procrun")
+    if not console.exists():
+        pytest.skip("procrun is not installed as a console script next to this python")
+    script = write(tmp_path / "process_global.py", PROCESS_IN_A_GLOBAL)
+    result = run([str(console), "--start-method", start_method, str(script)])
+    assert_ok(result)
+    assert out(result) == "child 5 Process-1\nchild 5 Process-2\nlast Process-2\n"
+    assert err(result) == ""
+
+
+# Child tracebacks as python prints them: no frame of procrun's, even when a global could
+# not be copied (the NameError then carries a note saying why).
+CHILD_TRACEBACKS = """
+import multiprocessing
+log = open(__file__)
+
+def fail():
+    raise ValueError("boom")
+
+def read_log():
+    return log.name
+
+for target in (fail, read_log):
+    child = multiprocessing.Process(target=target)
+    child.start()
+    child.join()
+"""
+
+
+def test_child_tracebacks_have_no_procrun_frames(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "child_tracebacks.py", CHILD_TRACEBACKS)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    frames = [line for line in err(result).splitlines() if line.startswith("  File ")]
+    assert frames and not [line for line in frames if "procrun" in line], err(result)
+    assert "ValueError: boom" in err(result)
+    if start_method != "fork":  # under fork the child has the file, as under python
+        assert "NameError: name 'log' is not defined" in err(result)
+        assert "procrun: the global 'log' was not copied into this child process" in err(result)
+
+
+# Classes and functions of the script belong to __main__ in children, as under fork: an
+# uncaught exception of the script's own class prints without a module prefix.
+MAIN_NAMES = """
+import multiprocessing
+
+class MyError(Exception):
+    pass
+
+class Point:
+    class Inner:
+        pass
+
+def fail():
+    print(Point, Point.Inner, fail.__module__, flush=True)
+    raise MyError("boom")
+
+child = multiprocessing.Process(target=fail)
+child.start()
+child.join()
+"""
+
+
+def test_the_scripts_classes_belong_to_main_in_children(tmp_path: Path, start_method: str) -> None:
+    script = write(tmp_path / "main_names.py", MAIN_NAMES)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "<class '__main__.Point'> <class '__main__.Point.Inner'> __main__\n"
+    assert err(result).splitlines()[-1] == "MyError: boom"
