@@ -13,6 +13,8 @@ the old names as well (``putMany``, ``putNoWait``, ``getNoWait``, ``joinThread``
   inside another object (``q.put((lock, 1))``) it is dropped with the fix on stderr.
 - ``install_join_watch()`` makes ``Process.join()`` warn when it waits for a child that
   cannot end because the items it put on a queue are still unread: get() them before join().
+  It also names the queue when this process's own exit waits for the same reason
+  (``processing.exit_watch``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import types
 import weakref
 from multiprocessing.process import BaseProcess
 
+from . import exit_watch
 from .connection import InheritanceOnlyError, inherit_only_type, refusal_kind, refusal_message
 from .connection import _safe as _safe_types
 from .console import say
@@ -356,10 +359,14 @@ def install_join_watch(process_class: type[BaseProcess] | None = None) -> None:
 
     Wraps ``start`` and ``join`` of ``process_class`` (default: multiprocessing's
     BaseProcess, so every Process, processing's included); installing twice wraps once.
+    Without a ``process_class`` (the whole program), this process's exit is watched too:
+    when it waits on a queue nobody reads, the queue is named (``exit_watch.install``).
     """
     cls: Any = process_class if process_class is not None else BaseProcess
     cls.start = watch_start(cls.start)
     cls.join = watch_join(cls.join)
+    if process_class is None:
+        exit_watch.install()
 
 
 def _wrapper(wrapper: Any, wrapped: Callable[..., Any]) -> Any:
