@@ -16,7 +16,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from types import CodeType
 
-#: Calls whose result is a definition when their arguments are inert (qualified names).
+#: Calls whose result is a definition when their arguments are inert (qualified names); so
+#: are those of LOGGING_OBJECTS.
 DEFINITION_FACTORIES = frozenset(
     {
         "collections.namedtuple",
@@ -48,6 +49,8 @@ DEFINITION_FACTORIES = frozenset(
         "re.compile",
         "struct.Struct",
         "logging.getLogger",
+        "logging.Formatter",
+        "logging.Filter",
         "functools.partial",
         "operator.itemgetter",
         "operator.attrgetter",
@@ -123,8 +126,56 @@ PROCESS_SETUP_CALLS = frozenset(
         "numpy.set_printoptions",
         "numpy.seterr",
         "decimal.getcontext",
+        # Methods of logging objects (LOGGING_OBJECTS names what a receiver is).
+        "logging.Logger.setLevel",
+        "logging.Logger.addHandler",
+        "logging.Logger.addFilter",
+        "logging.Handler.setLevel",
+        "logging.Handler.setFormatter",
+        "logging.Handler.addFilter",
     }
 )
+
+#: Attributes whose assignment is a process set-up call (``log.propagate = False``).
+PROCESS_SETUP_ATTRIBUTES = frozenset({"logging.Logger.propagate", "logging.Logger.disabled"})
+
+#: Definition factories of logging objects, and the kind of object each makes: a method
+#: called on one (or on one in LOGGING_MODULE_OBJECTS) is qualified by its kind, so that
+#: PROCESS_SETUP_CALLS can list it (after ``handler = logging.StreamHandler()``,
+#: ``handler.setFormatter(f)`` is ``logging.Handler.setFormatter``). A logger pickles by name
+#: and a handler not at all, so a copy cannot carry their set-up into a child: replaying the
+#: calls that made and set them up does, as fork would have them, unless they read what an
+#: action made. The handlers are listed here only, not in DEFINITION_FACTORIES: making one
+#: reads the process's state (working directory, ``sys.stderr``) and may open a file, and
+#: ``procrun fix`` lets a call to a DEFINITION_FACTORIES entry run before earlier actions.
+LOGGING_OBJECTS = {
+    "logging.getLogger": "logging.Logger",
+    "logging.StreamHandler": "logging.Handler",
+    "logging.FileHandler": "logging.Handler",
+    "logging.NullHandler": "logging.Handler",
+    "logging.handlers.RotatingFileHandler": "logging.Handler",
+    "logging.handlers.TimedRotatingFileHandler": "logging.Handler",
+    "logging.handlers.WatchedFileHandler": "logging.Handler",
+    "logging.handlers.QueueHandler": "logging.Handler",
+    "logging.Formatter": "logging.Formatter",
+    "logging.Filter": "logging.Filter",
+}
+
+#: Module attributes that hold a logging object, and its kind.
+LOGGING_MODULE_OBJECTS = {"logging.root": "logging.Logger"}
+
+#: Definitions and set-up calls that open a log file, with the position and keyword of the
+#: mode they open it in (``TimedRotatingFileHandler`` has none: it always appends). Under
+#: fork a child writes to the file its parent opened; a replaying child opens the file
+#: itself, and appending to it is the nearest equivalent. Any other mode (``"w"`` would empty
+#: the parent's log in every child) keeps the call an action: the child then lacks that
+#: handler, or the whole ``basicConfig``.
+FILE_MODES: dict[str, tuple[int | None, str]] = {
+    "logging.FileHandler": (1, "mode"),
+    "logging.handlers.RotatingFileHandler": (1, "mode"),
+    "logging.handlers.WatchedFileHandler": (1, "mode"),
+    "logging.basicConfig": (None, "filemode"),
+}
 
 #: Context managers whose ``with`` block is a definition when its body is.
 INERT_CONTEXTS = frozenset({"contextlib.suppress", "warnings.catch_warnings"})
@@ -253,6 +304,8 @@ class _Classifier:
         raw = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
         self.lines = raw.splitlines() if b"procrun:" in raw else []
         self.aliases: dict[str, str] = {}
+        #: names bound by replayed definitions to a logging object (LOGGING_OBJECTS)
+        self.objects: dict[str, str] = {}
         self.action_bound: set[str] = set()
         self.defined: set[str] = set()
         self.touched: set[str] = set()
@@ -272,6 +325,7 @@ class _Classifier:
         for stmt in self.tree.body:
             marker = self._marker(stmt)
             known_aliases = dict(self.aliases)
+            known_objects = dict(self.objects)
             definition = marker == "replay" or (marker is None and self.is_definition(stmt))
             bound = set(bindings(stmt))
             if definition and marker is None and _assigned_names(stmt) & replayed_before_an_action:
@@ -284,11 +338,14 @@ class _Classifier:
                 replayed_before_an_action = set(self.defined)
             if definition:
                 self._learn_imports(stmt)
+                self._learn_objects(stmt)
                 self.defined |= bound
                 self.action_bound -= bound
             else:
-                # What a block that turned out an action imports is no alias for later code.
+                # What a block that turned out an action imports is no alias for later code,
+                # nor what it binds a logging object.
                 self.aliases = known_aliases
+                self.objects = {k: v for k, v in known_objects.items() if k not in bound}
                 changed = bound | set(_changed_roots(_walk_scope(stmt), self.aliases))
                 self.touched |= changed
                 # An action may call any function, so from here on what functions rebind or
@@ -320,6 +377,24 @@ class _Classifier:
         for node in ast.walk(stmt):
             self.aliases.update(imported_names(node))
 
+    def _learn_objects(self, stmt: ast.stmt) -> None:
+        """Note what a replayed simple statement binds to a logging object, and forget what
+        it binds to anything else (the blocks of an if/try/with are learnt one by one)."""
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, getattr(ast, "TryStar", ast.Try))):
+            return
+        for name in bindings(stmt):
+            self.objects.pop(name, None)
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        else:
+            return
+        if isinstance(value, ast.Call):
+            kind = LOGGING_OBJECTS.get(self.qualified_name(value.func) or "")
+            if kind is not None:
+                self.objects.update((t.id, kind) for t in targets if isinstance(t, ast.Name))
+
     # -- statements ---------------------------------------------------------------------
 
     def is_definition(self, stmt: ast.stmt) -> bool:
@@ -333,6 +408,15 @@ class _Classifier:
         travels by copy. A child reads ``__name__`` as ``"__mp_main__"``, as python's own
         spawn child does: ``if __name__ == "__main__":`` stays the guard, and its ``else``
         runs in children.
+
+        Logging set up at top level is replayed, so that a child logs as a forked one:
+        loggers, handlers, formatters and filters made by LOGGING_OBJECTS, and the set-up
+        calls on them (``log.setLevel``, ``log.addHandler``, ``handler.setFormatter``,
+        ``log.propagate = False``: PROCESS_SETUP_CALLS and PROCESS_SETUP_ATTRIBUTES), wherever
+        they stand, as ``logging.basicConfig`` is. A call whose arguments read what an action
+        made stays an action, and so does a handler that would open its file other than to
+        append (FILE_MODES). A file handler given a relative path opens it in the working
+        directory the child starts in, which is the parent's at that moment.
         """
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global)):
             return True
@@ -341,6 +425,9 @@ class _Classifier:
         if isinstance(stmt, ast.ClassDef):
             return self._reads_no_action_names(_class_header(stmt, self.lazy_annotations))
         if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute):
+                setting = self.qualified_name(stmt.targets[0]) in PROCESS_SETUP_ATTRIBUTES
+                return setting and self.is_inert(stmt.value)
             return all(_is_name_target(t) for t in stmt.targets) and self.is_inert(stmt.value)
         if isinstance(stmt, ast.AnnAssign):
             if not isinstance(stmt.target, ast.Name):
@@ -356,6 +443,7 @@ class _Classifier:
                 isinstance(value, ast.Call)
                 and self.qualified_name(value.func) in PROCESS_SETUP_CALLS
                 and self._inert_arguments(value)
+                and not self._overwrites_a_file(value)
             )
         if isinstance(stmt, ast.If):
             return self.is_inert(stmt.test) and self._all_definitions(stmt.body + stmt.orelse)
@@ -382,7 +470,9 @@ class _Classifier:
         for stmt in body:
             if not self.is_definition(stmt):
                 return False
-            self._learn_imports(stmt)  # later statements of the block may use what it imports
+            # Later statements of the block may use what it imports or sets up.
+            self._learn_imports(stmt)
+            self._learn_objects(stmt)
         return True
 
     def _reads_no_action_names(self, nodes: Iterable[ast.AST | None]) -> bool:
@@ -436,7 +526,11 @@ class _Classifier:
         if isinstance(node, _COMPREHENSIONS):
             return self._inert_comprehension(node, local)
         if isinstance(node, ast.Call):
-            return self._is_factory(node.func, local) and self._inert_arguments(node, local)
+            return (
+                self._is_factory(node.func, local)
+                and self._inert_arguments(node, local)
+                and not self._overwrites_a_file(node)
+            )
         return False
 
     def _inert_comprehension(self, node: ast.expr, local: frozenset[str]) -> bool:
@@ -456,17 +550,61 @@ class _Classifier:
             self.is_inert(k.value, local) for k in call.keywords
         )
 
+    def _overwrites_a_file(self, call: ast.Call) -> bool:
+        """True if ``call`` opens a log file (FILE_MODES) in a mode other than append, or
+        one not known here (a name, ``**options``)."""
+        opener = self.qualified_name(call.func)
+        if opener not in FILE_MODES:
+            return False
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return True
+        position, keyword = FILE_MODES[opener]
+        mode = next((k.value for k in call.keywords if k.arg == keyword), None)
+        if position is not None and len(call.args) > position:
+            mode = call.args[position]
+        if mode is None:
+            return False
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
+            return not mode.value.startswith("a")
+        return True
+
     def _is_factory(self, func: ast.expr, local: frozenset[str]) -> bool:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant):
             return isinstance(func.value.value, (str, bytes))  # "-".join(...)
         if isinstance(func, ast.Name) and func.id not in self.aliases:
             shadowed = func.id in self.defined or func.id in self.action_bound
             return func.id in BUILTIN_FACTORIES and not shadowed and func.id not in local
-        return self.qualified_name(func) in DEFINITION_FACTORIES
+        qualified = self.qualified_name(func)
+        return qualified in DEFINITION_FACTORIES or qualified in LOGGING_OBJECTS
 
     def qualified_name(self, node: ast.expr) -> str | None:
-        """``np.random.seed`` -> ``numpy.random.seed``, through the module's imports."""
+        """``np.random.seed`` -> ``numpy.random.seed``, through the module's imports; a
+        method or attribute of a logging object by its kind (LOGGING_OBJECTS):
+        ``handler.setFormatter`` -> ``logging.Handler.setFormatter``."""
+        if isinstance(node, ast.Attribute):
+            kind = self._logging_object(node.value)
+            if kind is not None:
+                return f"{kind}.{node.attr}"
         return _qualified_name(node, self.aliases)
+
+    def _logging_object(self, node: ast.expr) -> str | None:
+        """The kind of logging object ``node`` is, if a child replays it: a name a
+        definition bound to one (and nothing bound to anything else since), a factory's
+        result (``logging.getLogger("app")``), or ``logging.root``.
+
+        What an action did to the object (``log.setLevel(args.level)``) a child misses,
+        but each later set-up call on it sets what it sets whatever came before, so a
+        child replaying it comes nearer to what fork gives, never further.
+        """
+        if isinstance(node, ast.Name):
+            return self.objects.get(node.id)
+        if isinstance(node, ast.Call):
+            kind = LOGGING_OBJECTS.get(self.qualified_name(node.func) or "")
+            return kind if kind is not None and self.is_inert(node) else None
+        qualified = _qualified_name(node, self.aliases)
+        return None if qualified is None else LOGGING_MODULE_OBJECTS.get(qualified)
 
 
 def _qualified_name(node: ast.expr, aliases: dict[str, str]) -> str | None:

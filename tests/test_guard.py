@@ -333,3 +333,181 @@ def test_main_guard_holding_only_definitions_is_evaluated_by_the_child() -> None
     namespace = {"__name__": "__mp_main__"}
     exec(code, namespace)
     assert namespace["ROLE"] == "child"
+
+
+# -- logging set-up ---------------------------------------------------------------------
+
+
+def test_logging_set_up_at_top_level_is_replayed() -> None:
+    verdicts = classify(
+        """
+        import logging, multiprocessing
+        log = logging.getLogger("app")
+        log.setLevel(logging.INFO)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(processName)s %(message)s"))
+        log.addHandler(handler)
+        def work(): log.info("from child")
+        log.info("from parent")
+        p = multiprocessing.Process(target=work); p.start(); p.join()
+        """
+    )
+    assert verdicts == {
+        "import logging, multiprocessing": True,
+        'log = logging.getLogger("app")': True,
+        "log.setLevel(logging.INFO)": True,
+        "handler = logging.StreamHandler()": True,
+        'handler.setFormatter(logging.Formatter("%(processName)s %(message)s"))': True,
+        "log.addHandler(handler)": True,
+        'def work(): log.info("from child")': True,
+        'log.info("from parent")': False,
+        "p = multiprocessing.Process(target=work); p.start(); p.join()": False,
+    }
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "logging.getLogger().setLevel(logging.INFO)",
+        "logging.getLogger('noisy').propagate = False",
+        "logging.getLogger('noisy').disabled = True",
+        "logging.root.addHandler(logging.NullHandler())",
+        "fmt = Formatter('%(message)s', datefmt='%H:%M')",
+        "console = StreamHandler(sys.stdout)",
+        "handler = logging.FileHandler('app.log')",
+        "handler = logging.FileHandler('app.log', 'a', encoding='utf-8')",
+        "handler = RotatingFileHandler('app.log', mode='a', maxBytes=1024)",
+        "handler = logging.handlers.TimedRotatingFileHandler('app.log', when='d')",
+        "handler = logging.handlers.WatchedFileHandler(HERE / 'app.log')",
+        "if sys.platform != 'win32':\n    h = StreamHandler()\n    h.setLevel(logging.DEBUG)",
+    ],
+)
+def test_logging_definitions_and_set_up_calls(statement: str) -> None:
+    header = (
+        "import logging, logging.handlers, sys\nfrom pathlib import Path\n"
+        "from logging import Formatter, StreamHandler\n"
+        "from logging.handlers import RotatingFileHandler\nHERE = Path('.')\n"
+    )
+    assert classify(header + statement)[statement.splitlines()[0]] is True
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "handler = logging.FileHandler('app.log', 'w')",
+        "handler = logging.FileHandler('app.log', mode='w')",
+        "handler = logging.FileHandler('app.log', 'x')",
+        "handler = logging.FileHandler('app.log', mode=MODE)",
+        "handler = logging.FileHandler(*ARGS)",
+        "handler = logging.FileHandler('app.log', **OPTIONS)",
+        "handler = RotatingFileHandler('app.log', 'w', maxBytes=1024)",
+        "handler = logging.handlers.WatchedFileHandler('app.log', mode='w')",
+    ],
+)
+def test_file_handler_is_replayed_only_to_append(opening: str) -> None:
+    # Made again in each child, it would empty the parent's log: the child goes without it.
+    verdicts = classify(
+        "import logging, logging.handlers\nfrom logging.handlers import RotatingFileHandler\n"
+        "MODE = 'a'\nARGS = ('app.log',)\nOPTIONS = {}\nlog = logging.getLogger()\n"
+        "appending = logging.FileHandler('app.log')\nlog.addHandler(appending)\n"
+        f"{opening}\nlog.addHandler(handler)\n"
+    )
+    assert verdicts["log.addHandler(appending)"] is True
+    assert verdicts[opening] is False
+    assert verdicts["log.addHandler(handler)"] is False  # handler exists only in the parent
+
+
+def test_basic_config_that_would_empty_its_file_is_an_action() -> None:
+    verdicts = classify(
+        "import logging\nlogging.basicConfig(filename='app.log', filemode='w')\n"
+        "logging.basicConfig(filename='app.log', filemode='a')\n"
+    )
+    assert verdicts["logging.basicConfig(filename='app.log', filemode='w')"] is False
+    assert verdicts["logging.basicConfig(filename='app.log', filemode='a')"] is True
+
+
+def test_logging_set_up_reading_what_an_action_made_is_an_action() -> None:
+    verdicts = classify(
+        """
+        import logging
+        log = logging.getLogger("app")
+        level = compute_level()
+        log.setLevel(level)
+        log.addHandler(logging.StreamHandler())
+        queue = make_queue()
+        log.addHandler(logging.handlers.QueueHandler(queue))
+        fmt = make_formatter()
+        handler = logging.StreamHandler()
+        handler.setFormatter(fmt)
+        log.addHandler(handler)
+        """
+    )
+    assert verdicts["log.setLevel(level)"] is False
+    # The logger is the same in a child whatever the parent did to it before: later set-up
+    # calls on it are replayed.
+    assert verdicts["log.addHandler(logging.StreamHandler())"] is True
+    assert verdicts["log.addHandler(logging.handlers.QueueHandler(queue))"] is False
+    assert verdicts["handler.setFormatter(fmt)"] is False
+    # setFormatter(fmt) ran only in the parent: a child's handler would lack the formatter.
+    assert verdicts["log.addHandler(handler)"] is False
+
+
+def test_set_up_methods_of_other_objects_are_actions() -> None:
+    verdicts = classify(
+        """
+        import logging
+        from mylib import getLogger
+        root = logging.getLogger()
+        root.setLevel(1)
+        settings = {}
+        settings.setLevel(1)
+        other = getLogger("app")
+        other.setLevel(1)
+        log = logging.getLogger("app")
+        log = make_logger()
+        log.setLevel(1)
+        if FLAG:
+            handler = logging.StreamHandler()
+            launch()
+        handler.setLevel(1)
+        logging.Formatter.converter = time.gmtime
+        """
+    )
+    assert verdicts["root.setLevel(1)"] is True
+    assert verdicts["settings.setLevel(1)"] is False
+    assert verdicts["other.setLevel(1)"] is False  # not logging's getLogger
+    assert verdicts["log.setLevel(1)"] is False  # log is no longer the replayed logger
+    assert verdicts["handler.setLevel(1)"] is False  # bound by an action
+    assert verdicts["logging.Formatter.converter = time.gmtime"] is False
+
+
+def test_handler_rebound_after_an_action_travels_by_copy() -> None:
+    source = textwrap.dedent(
+        """
+        import logging
+        log = logging.getLogger("app")
+        handler = logging.StreamHandler()
+        log.addHandler(handler)
+        start_children()
+        handler = logging.FileHandler("late.log")
+        log.addHandler(handler)
+        """
+    )
+    split = split_module(ast.parse(source), source)
+    # A child started by start_children() has the first handler only, as under fork.
+    assert split.is_definition == [True, True, True, True, False, False, False]
+
+
+def test_logging_set_up_keeps_its_objects_replayed() -> None:
+    source = textwrap.dedent(
+        """
+        import logging
+        log = logging.getLogger("app")
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.INFO)
+        log.addHandler(handler)
+        log.propagate = False
+        """
+    )
+    split = split_module(ast.parse(source), source)
+    assert {"log", "handler"} <= split.replayed  # a child sets them up as the parent did
