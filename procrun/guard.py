@@ -13,6 +13,7 @@ share. It uses only the standard library: children import it.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterable, Iterator
 from types import CodeType
 
@@ -177,6 +178,10 @@ FILE_MODES: dict[str, tuple[int | None, str]] = {
     "logging.basicConfig": (None, "filemode"),
 }
 
+#: Calls whose ``__name__`` argument names one of the script's loggers (see
+#: :meth:`Split.guarded`).
+LOGGER_NAMERS = frozenset({"logging.getLogger", "logging.Filter"})
+
 #: Context managers whose ``with`` block is a definition when its body is.
 INERT_CONTEXTS = frozenset({"contextlib.suppress", "warnings.catch_warnings"})
 
@@ -210,6 +215,7 @@ class Split:
         defined: set[str],
         touched_by_actions: set[str],
         changed_by_functions: set[str] | None = None,
+        logger_name_reads: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         self.tree = tree
         self.is_definition = is_definition
@@ -218,6 +224,8 @@ class Split:
         #: names bound or mutated by actions (children get them only by copy)
         self.touched_by_actions = touched_by_actions
         self._changed_by_functions = changed_by_functions
+        #: (line, column) of each ``__name__`` that names a logger (:meth:`guarded`)
+        self.logger_name_reads = logger_name_reads
         self._replayed: frozenset[str] | None = None
 
     @property
@@ -236,10 +244,21 @@ class Split:
         return self._replayed
 
     def guarded(self) -> ast.Module:
-        """The module with each maximal run of actions inside ``if __name__ == "__main__":``."""
+        """The module with each maximal run of actions inside ``if __name__ == "__main__":``.
+
+        A child runs it as ``__mp_main__``, as python's own spawn child does, so that the
+        script's ``if __name__ == "__main__":`` keeps its meaning. A logger named by
+        ``__name__`` is the exception: under fork a child's loggers are the parent's, named
+        ``__main__``, and so is a logger copied into a child (a logger pickles by name). So
+        in ``logging.getLogger(__name__)`` and ``logging.Filter(__name__)``, at top level or
+        in a function, ``__name__`` reads ``"__main__"`` in a child too; else a child would
+        set up one logger by replay, log through another, and print ``__mp_main__`` for
+        ``%(name)s``.
+        """
         body: list[ast.stmt] = []
         run: list[ast.stmt] = []
         for stmt, definition in zip(self.tree.body, self.is_definition, strict=True):
+            stmt = self._naming_main_loggers(stmt)
             if definition:
                 if run:
                     body.append(_main_guard(run))
@@ -250,6 +269,39 @@ class Split:
         if run:
             body.append(_main_guard(run))
         return ast.Module(body=body, type_ignores=self.tree.type_ignores)
+
+    def _naming_main_loggers(self, stmt: ast.stmt) -> ast.stmt:
+        """``stmt``, or a copy (the tree stays as parsed) in which each ``__name__`` that
+        names a logger reads ``"__main__"`` in a child."""
+        last = stmt.end_lineno or stmt.lineno
+        if not any(stmt.lineno <= line <= last for line, _ in self.logger_name_reads):
+            return stmt
+        return _MainLoggerNames(self.logger_name_reads).visit(copy.deepcopy(stmt))
+
+
+class _MainLoggerNames(ast.NodeTransformer):
+    """Replace ``__name__`` at the given places by ``("__main__" if __name__ ==
+    "__mp_main__" else __name__)``: the parent's name in a child, itself elsewhere."""
+
+    def __init__(self, places: frozenset[tuple[int, int]]) -> None:
+        self.places = places
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if (node.lineno, node.col_offset) not in self.places:
+            return node
+        in_a_child = ast.Compare(
+            left=ast.Name(id="__name__", ctx=ast.Load()),
+            ops=[ast.Eq()],
+            comparators=[ast.Constant(value="__mp_main__")],
+        )
+        parent_name = ast.IfExp(
+            test=in_a_child,
+            body=ast.Constant(value="__main__"),
+            orelse=ast.Name(id="__name__", ctx=ast.Load()),
+        )
+        for new in ast.walk(parent_name):
+            ast.copy_location(new, node)
+        return parent_name
 
 
 def split_module(tree: ast.Module, source: bytes | str = b"") -> Split:
@@ -303,6 +355,7 @@ class _Classifier:
         self.tree = tree
         raw = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
         self.lines = raw.splitlines() if b"procrun:" in raw else []
+        self.names_loggers = b"logging" in raw and b"__name__" in raw
         self.aliases: dict[str, str] = {}
         #: names bound by replayed definitions to a logging object (LOGGING_OBJECTS)
         self.objects: dict[str, str] = {}
@@ -355,7 +408,14 @@ class _Classifier:
                     self.changed_by_functions = _globals_changed_by_functions(self.tree)
                 self.action_bound |= changed | self.changed_by_functions
             flags.append(definition)
-        return Split(self.tree, flags, self.defined, self.touched, self.changed_by_functions)
+        return Split(
+            self.tree,
+            flags,
+            self.defined,
+            self.touched,
+            self.changed_by_functions,
+            self._logger_name_reads(),
+        )
 
     def _marker(self, stmt: ast.stmt) -> str | None:
         """``replay`` or ``once`` from a ``# procrun: ...`` comment on the statement's lines."""
@@ -394,6 +454,27 @@ class _Classifier:
             kind = LOGGING_OBJECTS.get(self.qualified_name(value.func) or "")
             if kind is not None:
                 self.objects.update((t.id, kind) for t in targets if isinstance(t, ast.Name))
+
+    def _logger_name_reads(self) -> frozenset[tuple[int, int]]:
+        """Where ``__name__`` names a logger: an argument of a call in LOGGER_NAMERS,
+        anywhere in the module (see :meth:`Split.guarded`)."""
+        if not self.names_loggers:
+            return frozenset()
+        aliases: dict[str, str] = {}
+        calls: list[ast.Call] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            else:
+                aliases.update(imported_names(node))
+        return frozenset(
+            (name.lineno, name.col_offset)
+            for call in calls
+            if _qualified_name(call.func, aliases) in LOGGER_NAMERS
+            for argument in [*call.args, *(k.value for k in call.keywords)]
+            for name in ast.walk(argument)
+            if isinstance(name, ast.Name) and name.id == "__name__"
+        )
 
     # -- statements ---------------------------------------------------------------------
 

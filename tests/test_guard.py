@@ -511,3 +511,30 @@ def test_logging_set_up_keeps_its_objects_replayed() -> None:
     )
     split = split_module(ast.parse(source), source)
     assert {"log", "handler"} <= split.replayed  # a child sets them up as the parent did
+
+
+def test_logger_named_by___name___is_the_main_logger_in_a_child() -> None:
+    source = textwrap.dedent(
+        """
+        import logging
+        from logging import getLogger
+        log = logging.getLogger(__name__)
+        sub = getLogger(f"{__name__}.sub")
+        only = logging.Filter(name=__name__)
+        NAME = __name__
+        def looked_up():
+            return logging.getLogger(__name__).name
+        """
+    )
+    code, split = compile_guarded(source, "/virtual/named.py")
+    child = {"__name__": "__mp_main__"}
+    exec(code, child)
+    assert child["log"].name == "__main__"
+    assert child["sub"].name == "__main__.sub"
+    assert child["only"].name == "__main__"
+    assert child["looked_up"]() == "__main__"
+    assert child["NAME"] == "__mp_main__"  # only logger names are the parent's
+    parent = {"__name__": "__main__"}
+    exec(code, parent)
+    assert parent["looked_up"]() == "__main__"
+    assert "getLogger(__name__)" in ast.unparse(split.tree)  # the parsed tree is untouched
