@@ -55,7 +55,7 @@ __version__ = "0.1.0"
 #: name -> the submodule that defines it, imported when the name is first used, so that
 #: ``import processing`` (in every child, and in frozen apps) costs next to nothing.
 _LAZY = {
-    "Manager": "pool",
+    "Manager": "managers",
     "Pool": "pool",
     "Process": "process",
     "activeChildren": "process",
@@ -79,6 +79,21 @@ _LAZY = {
     "BufferedQueue": "queues",
     "Pipe": "connection",
     "InheritanceOnlyError": "connection",
+    # 0.3x-0.52 names (issue 14): each defined by the module named here.
+    "Value": "sharedctypes",
+    "Array": "sharedctypes",
+    "RawValue": "sharedctypes",
+    "RawArray": "sharedctypes",
+    "PipeQueue": "queues",
+    "BufferedPipeQueue": "queues",
+    "Finalize": "finalize",
+    "ProcessExit": "process",
+    "HAVE_NATIVE_SEMAPHORE": "synchronize",
+    "NOTSET": "logger",
+    "SUBDEBUG": "logger",
+    "DEBUG": "logger",
+    "INFO": "logger",
+    "SUBWARNING": "logger",
 }
 
 __all__ = [
