@@ -1,10 +1,13 @@
-"""Pipes with the ``processing`` package's names, and what may not travel through them.
+"""Pipes, listeners and clients with the ``processing`` package's names, and what may not
+travel through them.
 
 ``Pipe()`` returns ``multiprocessing``'s connections with the old names as well
 (``sendBytes``, ``recvBytes``, ``recvBytesInto``). Both ends can be passed to a ``Process``
 as arguments, as ``multiprocessing``'s can. Whatever class ``multiprocessing.Pipe()`` makes
 (a socket-based ``Connection`` on POSIX, a named-pipe ``PipeConnection`` on Windows) keeps
 its own transport and pickling; the names come from a mixin, ``OldConnectionNames``.
+The connections that ``Listener.accept()`` and ``Client()`` return get them too, and both
+take the old ``authenticate=`` flag and a ``str`` authkey, as Python 2 programs gave.
 
 The programming guidelines warn that Lock, RLock, Semaphore, BoundedSemaphore, Condition,
 Event, Queue and the shared values and arrays reach another process only by inheritance.
@@ -22,6 +25,7 @@ name as well).
 
 from __future__ import annotations
 
+import multiprocessing
 import multiprocessing.connection as _mp_connection
 import sys
 from multiprocessing import reduction
@@ -38,10 +42,18 @@ else:
     _SocketConnection = _mp_connection.Connection
 
 __all__ = [
+    "AuthenticationError",
+    "BufferTooShort",
+    "Client",
     "Connection",
     "InheritanceOnlyError",
+    "Listener",
     "OldConnectionNames",
     "Pipe",
+    "answer_challenge",
+    "connections_are_picklable",
+    "deliver_challenge",
+    "families",
     "inherit_only_kind",
     "inherit_only_type",
     "refusal_kind",
@@ -250,6 +262,11 @@ class OldConnectionNames(_ConnectionBase):
         """Receive one message into a writable buffer at ``offset``; its size (recv_bytes_into)."""
         return self.recv_bytes_into(buf, offset)
 
+    # processing 0.3x spelt them in lower case
+    sendbytes = sendBytes
+    recvbytes = recvBytes
+    recvbytes_into = recvBytesInto
+
 
 class Connection(OldConnectionNames, _SocketConnection):
     """One end of a Pipe: send()/recv() objects, sendBytes()/recvBytes() raw bytes.
@@ -316,3 +333,80 @@ def _rebuild_connection(rebuild: Callable[..., Any], args: tuple[Any, ...]) -> O
 
 
 _names_class_for(_SocketConnection)
+
+
+# -- Listener and Client ------------------------------------------------------------------
+
+AuthenticationError = multiprocessing.AuthenticationError
+BufferTooShort = multiprocessing.BufferTooShort
+
+#: The address families this platform can listen on ('AF_INET', 'AF_UNIX', 'AF_PIPE').
+families: list[str] = list(getattr(_mp_connection, "families"))  # noqa: B009
+#: The family a Listener without an address uses (the fastest this platform has).
+default_family: str | None = getattr(_mp_connection, "default_family", None)
+#: Whether a connection can be pickled and sent to another process (always, since 2.6).
+connections_are_picklable = True
+
+# public in multiprocessing.connection, though not in its __all__ (nor its type stubs)
+arbitrary_address: Callable[[str], Any] = getattr(_mp_connection, "arbitrary_address")  # noqa: B009
+address_type: Callable[[Any], str] = getattr(_mp_connection, "address_type")  # noqa: B009
+arbitraryAddress = arbitrary_address
+addressType = address_type
+
+
+def _authkey(authkey: Any, authenticate: bool, where: str) -> bytes | None:
+    """The key to authenticate with: ``authkey`` as bytes, this process's own key when only
+    ``authenticate`` is true, None for no authentication."""
+    if authkey is None:
+        return bytes(multiprocessing.current_process().authkey) if authenticate else None
+    if isinstance(authkey, str):  # a Python 2 program's str: the same text on both ends
+        return authkey.encode("utf-8")
+    if isinstance(authkey, (bytes, bytearray, memoryview)):
+        return bytes(authkey)
+    raise TypeError(f"{where}: authkey must be bytes or a str (or None), not {authkey!r}")
+
+
+class Listener(_mp_connection.Listener):
+    """Listener: a bound socket (or Windows named pipe) that accept()s connections.
+
+    With ``authkey`` (or ``authenticate=True``: this process's authkey), both ends prove they
+    know the key before accept() returns, or AuthenticationError is raised.
+    """
+
+    def __init__(
+        self,
+        address: Any = None,
+        family: str | None = None,
+        backlog: int = 1,
+        authenticate: bool = False,
+        authkey: Any = None,
+    ) -> None:
+        super().__init__(address, family, backlog, _authkey(authkey, authenticate, "Listener"))
+
+    def accept(self) -> OldConnectionNames:  # type: ignore[override]
+        """Wait for a client, authenticate it if asked to, and return its connection."""
+        return _with_old_names(super().accept())
+
+
+def Client(
+    address: Any, family: str | None = None, authenticate: bool = False, authkey: Any = None
+) -> OldConnectionNames:
+    """Client: a connection to the Listener at ``address`` (authenticated with ``authkey``)."""
+    key = _authkey(authkey, authenticate, "Client")
+    return _with_old_names(_mp_connection.Client(address, family, authkey=key))
+
+
+def deliver_challenge(connection: Any, authkey: Any) -> None:
+    """Send ``connection`` a random message; AuthenticationError unless its digest comes back."""
+    key = _authkey(authkey, True, "deliver_challenge")
+    _mp_connection.deliver_challenge(connection, key)  # type: ignore[arg-type]
+
+
+def answer_challenge(connection: Any, authkey: Any) -> None:
+    """Answer deliver_challenge() at the other end; AuthenticationError if it is refused."""
+    key = _authkey(authkey, True, "answer_challenge")
+    _mp_connection.answer_challenge(connection, key)  # type: ignore[arg-type]
+
+
+deliverChallenge = deliver_challenge
+answerChallenge = answer_challenge

@@ -1,0 +1,218 @@
+"""ctypes objects in shared memory, as the ``processing`` package (0.40-0.52) made them.
+
+``RawValue``/``RawArray`` return ``multiprocessing``'s own ctypes objects, and ``Value``/
+``Array`` its own synchronized wrappers with the old accessor names added (``getobj`` and
+``getlock`` besides ``get_obj`` and ``get_lock``). The wrappers are subclasses, not proxies:
+``.value`` and ``[i]`` run ``multiprocessing``'s code with no layer in between, so reading
+and writing cost what they cost there.
+
+Where ``processing`` and ``multiprocessing`` differ, the old documentation wins, since the
+programs this module serves were written against it:
+
+- ``lock=`` may be any true value to get a new lock, a Lock or RLock to use, or any false
+  value (``None`` included) for no lock;
+- a ``'c'`` (``c_char``) value or array may be given a ``str`` as Python 2 programs did; it
+  is stored encoded as Latin-1, and read back as ``bytes`` (Python 3 has no other byte
+  string);
+
+and what would go wrong silently or far away is refused where it is written: a
+``threading`` lock (which no other process can see), an unknown typecode, an initializer
+that is neither a length nor a sequence.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import multiprocessing.sharedctypes as _mp_sharedctypes
+from multiprocessing.context import assert_spawning
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+    from typing import Any
+
+__all__ = [
+    "Array",
+    "RawArray",
+    "RawValue",
+    "Synchronized",
+    "SynchronizedArray",
+    "SynchronizedBase",
+    "SynchronizedString",
+    "Value",
+    "copy",
+    "synchronized",
+    "typecode_to_type",
+]
+
+#: The one-character typecodes of the ``array`` module, and the ctypes type each stands for.
+typecode_to_type: dict[str, type] = dict(getattr(_mp_sharedctypes, "typecode_to_type"))  # noqa: B009
+
+SynchronizedBase = _mp_sharedctypes.SynchronizedBase
+
+
+class _OldNames:
+    """What ``processing``'s synchronized wrappers had that ``multiprocessing``'s lack."""
+
+    # No slots and no __init__: instances are multiprocessing's, with their class swapped.
+    _obj: Any
+    _lock: Any
+
+    def getobj(self) -> Any:
+        """The wrapped ctypes object (``get_obj``)."""
+        return self._obj
+
+    def getlock(self) -> Any:
+        """The lock that guards the object (``get_lock``)."""
+        return self._lock
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # multiprocessing's would rebuild the wrapper in the child without the old names.
+        assert_spawning(self)
+        return synchronized, (self._obj, self._lock)
+
+
+#: multiprocessing's wrapper class -> the same with the old names (made once per class).
+_with_old_names: dict[type, type] = {}
+
+
+def _old_names_class(base: type) -> type:
+    cls = _with_old_names.get(base)
+    if cls is None:
+        cls = type(base.__name__, (_OldNames, base), {"__module__": __name__})
+        _with_old_names[base] = cls
+    return cls
+
+
+Synchronized = _old_names_class(_mp_sharedctypes.Synchronized)
+SynchronizedArray = _old_names_class(_mp_sharedctypes.SynchronizedArray)
+SynchronizedString = _old_names_class(_mp_sharedctypes.SynchronizedString)
+
+
+def _ctype(typecode_or_type: Any) -> type:
+    if isinstance(typecode_or_type, str):
+        ctype = typecode_to_type.get(typecode_or_type)
+        if ctype is None:
+            codes = "".join(sorted(typecode_to_type))
+            raise ValueError(
+                f"typecode_or_type {typecode_or_type!r} is not a typecode: use one of "
+                f"{codes!r} (as in the array module) or a ctypes type such as ctypes.c_double"
+            )
+        return ctype
+    if isinstance(typecode_or_type, type) and hasattr(typecode_or_type, "from_buffer"):
+        return typecode_or_type
+    raise TypeError(
+        f"typecode_or_type must be a one-character typecode such as 'i' or 'd', or a ctypes "
+        f"type such as ctypes.c_double, not {typecode_or_type!r}"
+    )
+
+
+def _as_bytes(ctype: type, value: Any) -> Any:
+    """A Python 2 program's ``str`` for a ``c_char`` object, as the bytes it meant."""
+    if ctype is ctypes.c_char and isinstance(value, str):
+        try:
+            return value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{value!r} has characters a 'c' (c_char) object cannot hold: give bytes, "
+                f"or use the 'u' typecode (c_wchar) for text"
+            ) from None
+    return value
+
+
+def RawValue(typecode_or_type: Any, *args: Any) -> Any:
+    """RawValue: a ctypes object in shared memory, without a lock; shared by inheritance."""
+    ctype = _ctype(typecode_or_type)
+    args = tuple(_as_bytes(ctype, arg) for arg in args)
+    return _mp_sharedctypes.RawValue(ctype, *args)
+
+
+def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
+    """RawArray: a ctypes array in shared memory, without a lock; shared by inheritance."""
+    ctype = _ctype(typecode_or_type)
+    size_or_initializer = _as_bytes(ctype, size_or_initializer)
+    if isinstance(size_or_initializer, bool) or not (
+        isinstance(size_or_initializer, int) or hasattr(size_or_initializer, "__len__")
+    ):
+        raise TypeError(
+            f"size_or_initializer must be a length (an int) or a sequence of initial values, "
+            f"not {size_or_initializer!r}"
+        )
+    if isinstance(size_or_initializer, int) and size_or_initializer < 0:
+        raise ValueError(f"size_or_initializer {size_or_initializer} is negative: give a length")
+    return _mp_sharedctypes.RawArray(ctype, size_or_initializer)
+
+
+def Value(
+    typecode_or_type: Any, *args: Any, lock: Any = True, ctx: BaseContext | None = None
+) -> Any:
+    """Value: a ctypes object in shared memory, guarded by a lock; shared by inheritance.
+
+    ``lock``: true for a new RLock, a Lock or RLock to share, false for none (a raw value).
+    """
+    lock = _check_lock(lock)
+    obj = RawValue(typecode_or_type, *args)
+    return obj if lock is None else synchronized(obj, lock, ctx)
+
+
+def Array(
+    typecode_or_type: Any,
+    size_or_initializer: Any,
+    *,
+    lock: Any = True,
+    ctx: BaseContext | None = None,
+) -> Any:
+    """Array: a ctypes array in shared memory, guarded by a lock; shared by inheritance.
+
+    ``lock``: true for a new RLock, a Lock or RLock to share, false for none (a raw array).
+    """
+    lock = _check_lock(lock)
+    obj = RawArray(typecode_or_type, size_or_initializer)
+    return obj if lock is None else synchronized(obj, lock, ctx)
+
+
+def _check_lock(lock: Any) -> Any:
+    """The lock to use: None for none, True for a new one, else the lock given."""
+    if not lock:
+        return None
+    if not hasattr(lock, "acquire"):
+        return True  # processing: any true value asks for a new lock
+    if type(lock).__module__ in ("_thread", "threading"):
+        raise TypeError(
+            f"lock={lock!r} is a threading lock, which other processes cannot see: use "
+            f"processing.Lock() or processing.RLock(), or lock=True for a new one"
+        )
+    return lock
+
+
+def copy(obj: Any) -> Any:
+    """A copy of the ctypes object ``obj`` in shared memory (a raw object, without a lock)."""
+    if isinstance(obj, SynchronizedBase):
+        raise TypeError(
+            f"copy() takes a ctypes object, not a synchronized wrapper: "
+            f"copy(value.getobj()) copies what {obj!r} guards"
+        )
+    if not isinstance(obj, (ctypes._SimpleCData, ctypes.Array, ctypes.Structure, ctypes.Union)):
+        raise TypeError(f"copy() takes a ctypes object such as RawValue('i', 1), not {obj!r}")
+    return _mp_sharedctypes.copy(obj)
+
+
+def synchronized(obj: Any, lock: Any = None, ctx: BaseContext | None = None) -> Any:
+    """A wrapper around the ctypes object ``obj`` that takes ``lock`` (default: a new RLock)
+    around each access; ``getobj()`` and ``getlock()`` return what it holds."""
+    if isinstance(obj, SynchronizedBase):
+        raise ValueError(f"{obj!r} is synchronized already: use it as it is")
+    if not isinstance(obj, (ctypes._SimpleCData, ctypes.Array, ctypes.Structure, ctypes.Union)):
+        raise TypeError(
+            f"synchronized() takes a ctypes object such as RawValue('i', 1), not {obj!r}"
+        )
+    if lock is True:
+        lock = None  # multiprocessing makes a new RLock for None
+    elif lock is not None:
+        given, lock = lock, _check_lock(lock)
+        if lock is True:
+            raise TypeError(f"lock={given!r} is not a lock: give a Lock or an RLock, or None")
+    wrapper = _mp_sharedctypes.synchronized(obj, lock, ctx or multiprocessing.get_context())
+    wrapper.__class__ = _old_names_class(type(wrapper))
+    return wrapper
