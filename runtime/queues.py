@@ -15,6 +15,10 @@ the old names as well (``putMany``, ``putNoWait``, ``getNoWait``, ``joinThread``
   cannot end because the items it put on a queue are still unread: get() them before join().
   It also names the queue when this process's own exit waits for the same reason
   (``processing.exit_watch``).
+
+The 0.3x names are here too: ``PipeQueue`` and ``BufferedPipeQueue`` (the same queues under
+their first names) and ``putmany``; ``Empty`` and ``Full`` are the standard ``queue``'s, which
+get() and put() raise.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import time
 import types
 import weakref
 from multiprocessing.process import BaseProcess
+from queue import Empty, Full  # what get() and put() raise, as processing documented
 
 from . import exit_watch
 from .connection import InheritanceOnlyError, inherit_only_type, refusal_kind, refusal_message
@@ -46,7 +51,17 @@ if TYPE_CHECKING:  # typing costs start-up time in every child, so only for the 
 else:
     _QueueBase = _mp_queues.Queue
 
-__all__ = ["BufferedQueue", "Queue", "install_join_watch", "watch_join", "watch_start"]
+__all__ = [
+    "BufferedPipeQueue",
+    "BufferedQueue",
+    "Empty",
+    "Full",
+    "PipeQueue",
+    "Queue",
+    "install_join_watch",
+    "watch_join",
+    "watch_start",
+]
 
 
 # put() is on the producer's critical path: call multiprocessing's without super()'s look-up
@@ -57,6 +72,11 @@ class Queue(_QueueBase):
     """A process-shared FIFO queue; its put() may block (with a maxsize, when it is full)."""
 
     def __init__(self, maxsize: int = 0, ctx: BaseContext | None = None) -> None:
+        if not isinstance(maxsize, int) or isinstance(maxsize, bool):
+            raise TypeError(
+                f"{type(self).__name__}(maxsize): maxsize must be an int (0 for no bound), "
+                f"not {maxsize!r}"
+            )
         super().__init__(maxsize, ctx=_context(ctx, "Queue(maxsize, ctx)"))
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
@@ -99,6 +119,11 @@ class Queue(_QueueBase):
     def cancelJoin(self) -> None:
         """Let this process exit without flushing what it put; unread items may be lost."""
         self.cancel_join_thread()
+
+    # processing 0.3x spelt these in lower case (0.52 kept them, deprecated)
+    putmany = putMany
+    jointhread = joinThread
+    canceljoin = cancelJoin
 
     @staticmethod
     def _on_queue_feeder_error(e: BaseException, obj: object) -> None:
@@ -145,6 +170,14 @@ class BufferedQueue(Queue):
     def full(self) -> bool:
         """Always False: a BufferedQueue is never full."""
         return False
+
+
+class PipeQueue(Queue):
+    """PipeQueue (processing 0.3x): a Queue, which is carried by a pipe; put() may block."""
+
+
+class BufferedPipeQueue(BufferedQueue):
+    """BufferedPipeQueue (processing 0.3x): a BufferedQueue, whose put() never blocks."""
 
 
 #: Why qsize() fails on macOS, whose named semaphores have no sem_getvalue().
