@@ -1,7 +1,9 @@
 """processing.dummy: the processing API on threads instead of processes.
 
 For code written against ``processing`` that should run in one process: the same names, backed
-by ``threading`` and ``multiprocessing.dummy``.
+by ``threading`` and ``multiprocessing.dummy``. ``Manager()`` returns this module (threads need
+no server), so its ``dict``, ``list``, ``Namespace``, ``Value`` and ``Array`` stand in for a
+manager's shared objects.
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from multiprocessing.dummy import (
     Event,
     JoinableQueue,
     Lock,
-    Manager,
-    Pipe,
     Queue,
     RLock,
     Semaphore,
@@ -29,6 +29,8 @@ from multiprocessing.pool import ThreadPool
 from ..pool import OldPoolNames
 from ..process import OldProcessNames
 from ..sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
+from .connection import Pipe
+from .managers import Manager, Namespace, dict, list, shutdown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ __all__ = [
     "LocalManager",
     "Lock",
     "Manager",
+    "Namespace",
     "Pipe",
     "Pool",
     "Process",
@@ -58,7 +61,10 @@ __all__ = [
     "activeChildren",
     "cpuCount",
     "currentProcess",
+    "dict",
     "freezeSupport",
+    "list",
+    "shutdown",
 ]
 
 
