@@ -366,6 +366,14 @@ def _authkey(authkey: Any, authenticate: bool, where: str) -> bytes | None:
     raise TypeError(f"{where}: authkey must be bytes or a str (or None), not {authkey!r}")
 
 
+def _check_address(address: Any, where: str) -> None:
+    if not isinstance(address, (tuple, str, bytes)):
+        raise TypeError(
+            f"{where}: address must be a (host, port) tuple, a socket file name or a "
+            f"Windows pipe name (r'\\\\.\\pipe\\name'), not {address!r}"
+        )
+
+
 class Listener(_mp_connection.Listener):
     """Listener: a bound socket (or Windows named pipe) that accept()s connections.
 
@@ -381,6 +389,8 @@ class Listener(_mp_connection.Listener):
         authenticate: bool = False,
         authkey: Any = None,
     ) -> None:
+        if address is not None:
+            _check_address(address, "Listener")
         super().__init__(address, family, backlog, _authkey(authkey, authenticate, "Listener"))
 
     def accept(self) -> OldConnectionNames:  # type: ignore[override]
@@ -392,6 +402,7 @@ def Client(
     address: Any, family: str | None = None, authenticate: bool = False, authkey: Any = None
 ) -> OldConnectionNames:
     """Client: a connection to the Listener at ``address`` (authenticated with ``authkey``)."""
+    _check_address(address, "Client")
     key = _authkey(authkey, authenticate, "Client")
     return _with_old_names(_mp_connection.Client(address, family, authkey=key))
 

@@ -1,0 +1,504 @@
+"""``processing``'s connection, queue, sharedctypes, reduction and heap modules (0.3x-0.52).
+
+Each documented behaviour is pinned with real child processes under spawn, forkserver and
+fork (the ``method`` fixture sets the default start method); children run functions of this
+module, so they are defined at module level. Two whole programs written as the old
+documentation shows run under ``python`` (guarded) and under ``procrun`` (unguarded).
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import multiprocessing
+import os
+import queue
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import processing
+import processing.connection
+import processing.heap
+import processing.queues
+import processing.reduction
+import processing.sharedctypes
+import pytest
+from conftest import assert_ok, out, run_procrun, run_python, write
+
+WAIT = 30  # seconds any blocking call in these tests may take
+
+
+@pytest.fixture
+def method(start_method: str) -> Iterator[str]:
+    """The default start method for this test (restored after)."""
+    previous = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(start_method, force=True)
+    yield start_method
+    multiprocessing.set_start_method(previous, force=True)
+
+
+def run_child(target: Any, *args: Any) -> None:
+    child = processing.Process(target=target, args=args)
+    child.start()
+    child.join(WAIT)
+    assert child.exitcode == 0, f"child exit code {child.exitcode}"
+
+
+# -- sharedctypes ---------------------------------------------------------------------------
+
+
+class Point(ctypes.Structure):
+    _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_double)]
+
+
+def modify(n: Any, x: Any, s: Any, points: Any) -> None:
+    n.value **= 2
+    x.value **= 2
+    s.value = s.value.upper()
+    for p in points:
+        p.x **= 2
+        p.y **= 2
+
+
+def test_sharedctypes_example_is_modified_by_a_child(method: str) -> None:
+    lock = processing.Lock()
+    n = processing.sharedctypes.Value("i", 7)
+    x = processing.sharedctypes.Value(ctypes.c_double, 1.0 / 3.0, lock=False)
+    s = processing.sharedctypes.Array("c", "hello world", lock=lock)  # a Python 2 str
+    points = processing.sharedctypes.Array(
+        Point, [(1.875, -6.25), (-5.75, 2.0), (2.375, 9.5)], lock=lock
+    )
+    run_child(modify, n, x, s, points)
+    assert n.value == 49
+    assert x.value == pytest.approx(1 / 9)
+    assert s.value == b"HELLO WORLD"
+    assert [(p.x, p.y) for p in points] == [(3.515625, 39.0625), (33.0625, 4.0), (5.640625, 90.25)]
+
+
+def report_accessors(value: Any, results: Any) -> None:
+    results.put(
+        (
+            value.getobj().value,
+            value.get_obj().value,
+            value.getlock() is value.get_lock(),
+            type(value).__name__,
+        )
+    )
+
+
+def test_synchronized_wrappers_have_both_eras_accessors_in_the_child(method: str) -> None:
+    lock = processing.RLock()
+    value = processing.Value("d", 2.5, lock=lock)
+    assert value.getlock() is value.get_lock() is lock
+    assert value.getobj() is value.get_obj()
+    results = processing.Queue()
+    run_child(report_accessors, value, results)
+    assert results.get(timeout=WAIT) == (2.5, 2.5, True, "Synchronized")
+
+
+def test_top_level_value_and_array_are_sharedctypes() -> None:
+    assert processing.Value is processing.sharedctypes.Value
+    assert processing.Array is processing.sharedctypes.Array
+    assert processing.RawValue is processing.sharedctypes.RawValue
+    assert processing.RawArray is processing.sharedctypes.RawArray
+
+
+def test_value_is_multiprocessing_own_wrapper() -> None:
+    # no layer of its own: the speed of multiprocessing's .value, and its isinstance checks
+    value = processing.Value("i", 1)
+    assert isinstance(value, multiprocessing.sharedctypes.Synchronized)
+    array_ = processing.Array("i", 3)
+    assert isinstance(array_, multiprocessing.sharedctypes.SynchronizedArray)
+    assert type(value).value is multiprocessing.sharedctypes.Synchronized.value
+
+
+def test_lock_argument_follows_the_old_documentation() -> None:
+    assert isinstance(processing.Value("i", 1, lock=False), ctypes.c_int)
+    assert isinstance(processing.Value("i", 1, lock=None), ctypes.c_int)  # false: no lock
+    assert isinstance(processing.Array("i", 2, lock=0), ctypes.Array)
+    made = processing.Value("i", 1, lock=1)  # any true value: a new lock
+    assert hasattr(made.getlock(), "acquire")
+    given = processing.Lock()
+    assert processing.Array("i", 2, lock=given).getlock() is given
+
+
+def test_a_threading_lock_is_refused() -> None:
+    with pytest.raises(TypeError, match="threading lock"):
+        processing.Value("i", 1, lock=threading.Lock())
+
+
+@pytest.mark.parametrize(
+    ("typecode", "ctype"),
+    [
+        ("c", ctypes.c_char),
+        ("u", ctypes.c_wchar),
+        ("b", ctypes.c_byte),
+        ("B", ctypes.c_ubyte),
+        ("h", ctypes.c_short),
+        ("H", ctypes.c_ushort),
+        ("i", ctypes.c_int),
+        ("I", ctypes.c_uint),
+        ("l", ctypes.c_long),
+        ("L", ctypes.c_ulong),
+        ("f", ctypes.c_float),
+        ("d", ctypes.c_double),
+    ],
+)
+def test_documented_typecodes(typecode: str, ctype: type) -> None:
+    assert processing.sharedctypes.typecode_to_type[typecode] is ctype
+    assert type(processing.RawValue(typecode)) is ctype
+    assert processing.RawArray(typecode, 3)._type_ is ctype
+
+
+def test_raw_objects_follow_the_equivalence_table() -> None:
+    assert processing.RawValue("d", 2.4).value == 2.4
+    point = processing.RawValue(Point, 4, 6)
+    assert (point.x, point.y) == (4, 6)
+    assert processing.RawArray("h", 7)[:] == [0] * 7
+    assert processing.RawArray(ctypes.c_int, (9, 2, 8))[:] == [9, 2, 8]
+
+
+def test_copy_and_synchronized() -> None:
+    original = processing.RawArray("i", [1, 2, 3])
+    duplicate = processing.sharedctypes.copy(original)
+    duplicate[0] = 7
+    assert (original[:], duplicate[:]) == ([1, 2, 3], [7, 2, 3])
+    wrapper = processing.sharedctypes.synchronized(duplicate)
+    assert wrapper.getobj() is duplicate and wrapper[:] == [7, 2, 3]
+    assert hasattr(wrapper.getlock(), "acquire")
+    point = processing.sharedctypes.synchronized(processing.RawValue(Point, 1, 2))
+    assert (point.x, point.y, type(point.getobj())) == (1, 2, Point)
+    with pytest.raises(ValueError, match="synchronized already"):
+        processing.sharedctypes.synchronized(wrapper)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: processing.Value("z", 1), ValueError, "typecode_or_type 'z'"),
+        (lambda: processing.Value(3, 1), TypeError, "typecode_or_type"),
+        (lambda: processing.Array("i", 2.5), TypeError, "size_or_initializer"),
+        (lambda: processing.Array("i", -1), ValueError, "size_or_initializer"),
+        (lambda: processing.Value("i", 1, lokc=True), TypeError, "lokc"),
+        (lambda: processing.sharedctypes.copy(5), TypeError, "ctypes object"),
+        (lambda: processing.Array("c", "\u20ac"), ValueError, "'u' typecode"),
+    ],
+)
+def test_bad_arguments_are_named(make: Any, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_a_wrong_value_leaves_shared_data_unchanged() -> None:
+    value, numbers = processing.Value("i", 5), processing.Array("i", [1, 2])
+    with pytest.raises(TypeError):
+        value.value = "six"
+    with pytest.raises(TypeError):
+        numbers[0] = "one"
+    assert (value.value, numbers[:]) == (5, [1, 2])
+    assert value.getlock().acquire(False)  # and the lock was released
+    value.getlock().release()
+
+
+# -- connection -----------------------------------------------------------------------------
+
+
+def serve_once(address: Any, authkey: Any, sent: Any) -> None:
+    conn = processing.connection.Client(address, authkey=authkey)
+    conn.send([2.25, None, "junk", float])
+    conn.sendBytes(b"hello")
+    conn.sendbytes(array.array("i", [42, 1729]))
+    sent.set()
+    conn.close()
+
+
+def test_listener_and_client_between_processes(method: str) -> None:
+    listener = processing.connection.Listener(authkey="secret password")  # a str key
+    sent = processing.Event()
+    child = processing.Process(target=serve_once, args=(listener.address, "secret password", sent))
+    child.start()
+    try:
+        conn = listener.accept()
+        assert conn.recv() == [2.25, None, "junk", float]
+        assert conn.recvBytes() == b"hello"
+        arr = array.array("i", [0, 0, 0, 0, 0])
+        assert conn.recvbytes_into(arr) == 8
+        assert arr.tolist() == [42, 1729, 0, 0, 0]
+        assert listener.last_accepted is not None
+        assert isinstance(conn, processing.connection.OldConnectionNames)
+    finally:
+        child.join(WAIT)
+        listener.close()
+    assert child.exitcode == 0
+
+
+def connect_with(address: Any, authkey: Any, outcome: Any) -> None:
+    try:
+        processing.connection.Client(address, authkey=authkey)
+    except processing.connection.AuthenticationError:
+        outcome.put("refused")
+    else:
+        outcome.put("accepted")
+
+
+def test_a_wrong_authkey_raises_authentication_error_at_both_ends(method: str) -> None:
+    listener = processing.connection.Listener(("localhost", 0), authkey=b"right")
+    outcome = processing.Queue()
+    child = processing.Process(target=connect_with, args=(listener.address, b"wrong", outcome))
+    child.start()
+    try:
+        with pytest.raises(processing.connection.AuthenticationError):
+            listener.accept()
+        assert outcome.get(timeout=WAIT) == "refused"
+    finally:
+        child.join(WAIT)
+        listener.close()
+
+
+def connect_authenticated(address: Any, outcome: Any) -> None:
+    conn = processing.connection.Client(address, authenticate=True)
+    outcome.put(conn.recv())
+
+
+def test_authenticate_uses_the_inherited_process_authkey(method: str) -> None:
+    listener = processing.connection.Listener(authenticate=True)
+    outcome = processing.Queue()
+    child = processing.Process(target=connect_authenticated, args=(listener.address, outcome))
+    child.start()
+    try:
+        listener.accept().send("welcome")
+        assert outcome.get(timeout=WAIT) == "welcome"
+    finally:
+        child.join(WAIT)
+        listener.close()
+
+
+def test_challenges_by_hand_over_a_pipe() -> None:
+    a, b = processing.Pipe()
+    answer = threading.Thread(target=processing.connection.answerChallenge, args=(b, "key"))
+    answer.start()
+    processing.connection.deliverChallenge(a, "key")
+    answer.join(WAIT)
+    assert processing.connection.deliver_challenge is processing.connection.deliverChallenge
+
+
+def test_families_and_picklable_connections() -> None:
+    families = processing.connection.families
+    assert "AF_INET" in families
+    assert ("AF_UNIX" in families) == hasattr(socket, "AF_UNIX")
+    assert processing.connection.connections_are_picklable is True
+    assert processing.reduction.connections_are_picklable is True
+    assert processing.connection.BufferTooShort is processing.BufferTooShort
+
+
+def test_bad_authkey_and_address_are_named() -> None:
+    with pytest.raises(TypeError, match="authkey"):
+        processing.connection.Listener(authkey=42)
+    with pytest.raises(TypeError, match="authkey"):
+        processing.connection.Client(("localhost", 1), authkey=3.5)
+    with pytest.raises(TypeError, match="address must be"):
+        processing.connection.Client(42)
+    with pytest.raises(ValueError):
+        processing.connection.Listener(family="AF_NOPE")
+
+
+def echo_lower_case(conn: Any) -> None:
+    conn.sendbytes(conn.recvbytes().upper())
+
+
+def test_pipe_ends_have_the_0_3x_lower_case_names(method: str) -> None:
+    parent, child_end = processing.Pipe()
+    child = processing.Process(target=echo_lower_case, args=(child_end,))
+    child.start()
+    parent.sendbytes(b"abc")
+    assert parent.poll(WAIT) and parent.recvbytes() == b"ABC"
+    child.join(WAIT)
+    buf = bytearray(2)
+    parent.sendBytes(b"too long")
+    with pytest.raises(processing.BufferTooShort) as caught:
+        child_end.recvbytes_into(buf)
+    assert caught.value.args[0] == b"too long"
+
+
+# -- queues ---------------------------------------------------------------------------------
+
+
+def drain(source: Any, sink: Any, count: int) -> None:
+    sink.putmany([source.get(timeout=WAIT) * 2 for _ in range(count)])
+
+
+def test_pipe_queues_of_0_3x_between_processes(method: str) -> None:
+    tasks, results = processing.PipeQueue(), processing.BufferedPipeQueue()
+    tasks.putmany(range(5))
+    run_child(drain, tasks, results, 5)
+    assert [results.get(timeout=WAIT) for _ in range(5)] == [0, 2, 4, 6, 8]
+    assert isinstance(tasks, processing.Queue) and isinstance(results, processing.BufferedQueue)
+
+
+def test_queue_methods_and_exceptions() -> None:
+    assert processing.queues.Empty is queue.Empty and processing.queues.Full is queue.Full
+    bounded = processing.PipeQueue(1)
+    bounded.put_nowait(1)
+    assert bounded.full()
+    with pytest.raises(processing.queues.Full):
+        bounded.putNoWait(2)
+    with pytest.raises(processing.queues.Full):
+        bounded.put(2, timeout=0.05)
+    assert bounded.get(timeout=WAIT) == 1
+    with pytest.raises(processing.queues.Empty):
+        bounded.getNoWait()
+    with pytest.raises(processing.queues.Empty):
+        bounded.get(timeout=0.05)
+    buffered = processing.BufferedQueue()
+    buffered.putmany(["a", "b"])
+    assert [buffered.get(timeout=WAIT), buffered.get(timeout=WAIT)] == ["a", "b"]
+    with pytest.raises(processing.queues.Empty):
+        buffered.get_nowait()
+    buffered.close()
+    buffered.jointhread()
+    processing.PipeQueue().canceljoin()
+
+
+def test_a_queue_maxsize_that_is_not_an_int_is_named() -> None:
+    with pytest.raises(TypeError, match="maxsize"):
+        processing.PipeQueue("10")
+
+
+# -- reduction and heap ---------------------------------------------------------------------
+
+
+def rebuild_and_answer(reduced: Any) -> None:
+    rebuild, args = reduced.get(timeout=WAIT)
+    conn = rebuild(*args)
+    conn.sendBytes(conn.recvBytes() + b" back")
+
+
+def test_a_reduced_connection_is_rebuilt_in_another_process(method: str) -> None:
+    mine, theirs = processing.Pipe()
+    reduced = processing.Queue()
+    reduced.put(processing.reduction.reduceConnection(theirs))
+    child = processing.Process(target=rebuild_and_answer, args=(reduced,))
+    child.start()
+    mine.sendBytes(b"there and")
+    assert mine.poll(WAIT) and mine.recvBytes() == b"there and back"
+    child.join(WAIT)
+    assert child.exitcode == 0
+    assert processing.reduction.rebuild_connection is processing.reduction.rebuildConnection
+
+
+def receive_handle(conn: Any, outcome: Any) -> None:
+    fd = processing.reduction.recvHandle(conn)
+    with os.fdopen(fd, "rb") as received:
+        outcome.put(received.read())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a file descriptor")
+def test_send_handle_and_recv_handle(method: str, tmp_path: Path) -> None:
+    path = tmp_path / "data"
+    path.write_bytes(b"through a handle")
+    mine, theirs = processing.Pipe()
+    outcome = processing.Queue()
+    child = processing.Process(target=receive_handle, args=(theirs, outcome))
+    child.start()
+    with open(path, "rb") as f:
+        processing.reduction.sendHandle(mine, f.fileno(), child.pid)
+        assert outcome.get(timeout=WAIT) == b"through a handle"
+    child.join(WAIT)
+
+
+def test_reduce_handle_and_socket_in_process() -> None:
+    first, second = socket.socketpair()
+    with first, second:
+        rebuild, args = processing.reduction.reduceSocket(first)
+        with rebuild(*args) as again:
+            again.sendall(b"x")
+            assert second.recv(1) == b"x"
+    with pytest.raises(TypeError, match="connection"):
+        processing.reduction.reduce_connection("not a connection")
+
+
+def write_block(block: Any) -> None:
+    ctypes.c_int.from_address(block.getAddress()).value = 1729
+
+
+def test_heap_buffer_wrapper_is_shared_with_a_child(method: str) -> None:
+    block = processing.heap.BufferWrapper(16)
+    assert block.getSize() == 16 and len(block.getView()) == 16
+    run_child(write_block, block)
+    assert bytes(block.getView()[:4]) == (1729).to_bytes(4, sys.byteorder)
+
+
+def test_heap_bad_sizes_are_named() -> None:
+    with pytest.raises(ValueError, match="size"):
+        processing.heap.BufferWrapper(-1)
+    with pytest.raises(TypeError, match="size"):
+        processing.heap.BufferWrapper("8")
+
+
+# -- whole programs -------------------------------------------------------------------------
+
+OLD_PROGRAM = """
+    from ctypes import Structure, c_double
+    from processing import Process, Lock, PipeQueue, BufferedPipeQueue
+    from processing.sharedctypes import Value, Array
+    from processing.connection import Listener, Client
+
+    class Point(Structure):
+        _fields_ = [('x', c_double), ('y', c_double)]
+
+    def modify(n, s, A, address, q):
+        n.value **= 2
+        s.value = s.value.upper()
+        for p in A:
+            p.x **= 2
+        c = Client(address, authkey='secret password')
+        c.sendBytes(b'hello')
+        q.putmany([1, 2])
+
+    {guard}
+    lock = Lock()
+    n = Value('i', 7)
+    s = Array('c', 'hello world', lock=lock)
+    A = Array(Point, [(1.5, 0), (2.5, 0)], lock=lock)
+    listener = Listener(authkey='secret password')
+    q = BufferedPipeQueue()
+    p = Process(target=modify, args=(n, s, A, listener.address, q))
+    p.start()
+    conn = listener.accept()
+    print(conn.recvBytes(), q.get(), q.get())
+    p.join()
+    print(n.value, s.value, [p.x for p in A], n.getlock() is not None)
+"""
+
+OLD_OUTPUT = "b'hello' 1 2\n49 b'HELLO WORLD' [2.25, 6.25] True\n"
+
+
+def indent_under_guard(source: str) -> str:
+    head, _, body = source.partition("{guard}\n")
+    lines = body.splitlines(keepends=True)
+    return head + "if __name__ == '__main__':\n" + "".join("    " + line for line in lines)
+
+
+def test_old_program_runs_guarded_under_python(start_method: str, tmp_path: Path) -> None:
+    source = indent_under_guard(OLD_PROGRAM.replace("\n    ", "\n").lstrip("\n"))
+    source = source.replace(
+        "if __name__ == '__main__':\n",
+        f"if __name__ == '__main__':\n    import multiprocessing\n"
+        f"    multiprocessing.set_start_method({start_method!r})\n",
+    )
+    script = tmp_path / "old_guarded.py"
+    script.write_text(source)
+    result = run_python(script)
+    assert_ok(result)
+    assert out(result) == OLD_OUTPUT
+
+
+def test_old_program_runs_unguarded_under_procrun(start_method: str, tmp_path: Path) -> None:
+    script = write(tmp_path / "old_unguarded.py", OLD_PROGRAM.replace("\n    {guard}\n", "\n"))
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == OLD_OUTPUT
