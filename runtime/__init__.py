@@ -35,9 +35,12 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .connection import InheritanceOnlyError, Pipe
+    from .finalize import Finalize
+    from .logger import DEBUG, INFO, NOTSET, SUBDEBUG, SUBWARNING
     from .pool import Manager, Pool
     from .process import (
         Process,
+        ProcessExit,
         activeChildren,
         cpuCount,
         currentProcess,
@@ -61,9 +64,9 @@ _LAZY = {
     "activeChildren": "process",
     "cpuCount": "process",
     "currentProcess": "process",
-    "enableLogging": "process",
+    "enableLogging": "logger",
     "freezeSupport": "process",
-    "getLogger": "process",
+    "getLogger": "logger",
     "waitForAnyChild": "process",
     "BoundedSemaphore": "synchronize",
     "Condition": "synchronize",
@@ -97,11 +100,17 @@ _LAZY = {
 }
 
 __all__ = [
+    "DEBUG",
+    "INFO",
+    "NOTSET",
+    "SUBDEBUG",
+    "SUBWARNING",
     "BoundedSemaphore",
     "BufferTooShort",
     "BufferedQueue",
     "Condition",
     "Event",
+    "Finalize",
     "InheritanceOnlyError",
     "LocalManager",
     "Lock",
@@ -110,6 +119,7 @@ __all__ = [
     "Pool",
     "Process",
     "ProcessError",
+    "ProcessExit",
     "Queue",
     "RLock",
     "Semaphore",

@@ -1,9 +1,21 @@
-"""Pools of worker processes and managers, with the processing package's names."""
+"""Pools of worker processes and managers, with the processing package's names.
+
+``processing`` documented that a pool which is garbage collected terminates its workers at
+once, pending work or not. Since Python 3.8 each pending result holds its pool, and the
+pool's own threads hold the pending results, so a pool dropped with work outstanding lives
+(and its workers with it) until the work is done. :class:`Pool` lets go of that reference
+(:func:`_detached`): a result the program still holds keeps the pool's workers busy for it
+only while the program also holds the pool, as in ``processing``.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 from multiprocessing import pool
+from typing import TypeVar
+
+from . import logger as _logger
+from . import process as _process  # noqa: F401  (gives ``pool._pool`` workers the old names)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -13,6 +25,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["Manager", "Pool"]
+
+_Result = TypeVar("_Result")
 
 
 class OldPoolNames:
@@ -46,7 +60,8 @@ class OldPoolNames:
 
 
 class Pool(OldPoolNames, pool.Pool):
-    """Pool: worker processes to which tasks are submitted (camelCase names as well)."""
+    """Pool: worker processes to which tasks are submitted (camelCase names as well); it
+    terminates its workers when it is garbage collected."""
 
     def __init__(
         self,
@@ -56,8 +71,82 @@ class Pool(OldPoolNames, pool.Pool):
         maxtasksperchild: int | None = None,
         context: BaseContext | None = None,
     ) -> None:
+        if processes is not None and (
+            isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
+        ):
+            raise ValueError(f"Pool: processes must be a whole number >= 1, not {processes!r}")
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"Pool: initializer must be callable, not {initializer!r}")
         context = context or multiprocessing.get_context()
-        super().__init__(processes, initializer, initargs, maxtasksperchild, context)
+        super().__init__(
+            processes,
+            _start_worker,
+            (_logger.carried(), initializer, tuple(initargs)),
+            maxtasksperchild,
+            context,
+        )
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> pool.ApplyResult[Any]:
+        """Run ``func(*args, **kwds)`` in a worker; an AsyncResult."""
+        return _detached(super().apply_async(*args, **kwargs))
+
+    def map_async(self, *args: Any, **kwargs: Any) -> pool.MapResult[Any]:
+        """``map`` without waiting; an AsyncResult of the list of results."""
+        return _detached(super().map_async(*args, **kwargs))
+
+    def starmap_async(self, *args: Any, **kwargs: Any) -> pool.AsyncResult[list[Any]]:
+        """``starmap`` without waiting; an AsyncResult of the list of results."""
+        return _detached(super().starmap_async(*args, **kwargs))
+
+    def imap(  # type: ignore[override]
+        self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = 1
+    ) -> Iterator[Any]:
+        """Lazy ``map``: results in order; ``next(timeout)`` when ``chunksize`` is 1."""
+        return self._imap(super().imap, func, iterable, chunksize)
+
+    def imap_unordered(  # type: ignore[override]
+        self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = 1
+    ) -> Iterator[Any]:
+        """``imap`` whose results come in the order they finish."""
+        return self._imap(super().imap_unordered, func, iterable, chunksize)
+
+    def _imap(
+        self,
+        method: Callable[..., Iterator[Any]],
+        func: Callable[[Any], Any],
+        iterable: Iterable[Any],
+        chunksize: int | None,
+    ) -> Iterator[Any]:
+        if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
+            raise ValueError(f"chunksize must be a whole number >= 1, not {chunksize!r}")
+        if chunksize == 1:
+            return _detached(method(func, iterable, 1))
+        # The standard library hides the result in a generator; send the chunks as tasks.
+        tasks = self._get_tasks(func, iterable, chunksize)  # type: ignore[attr-defined]
+        chunks = _detached(method(pool.mapstar, tasks, 1))  # type: ignore[attr-defined]
+        return (item for chunk in chunks for item in chunk)
+
+    def shutdown(self) -> None:
+        """shutdown: stop the workers once the work given to them is done, and wait (0.37)."""
+        self.close()
+        self.join()
+
+
+def _detached(result: _Result) -> _Result:
+    """The result without its reference to the pool (see the module's docstring)."""
+    result._pool = None  # type: ignore[attr-defined]
+    return result
+
+
+def _start_worker(
+    logging: tuple[Any, ...] | None,
+    initializer: Callable[..., object] | None,
+    initargs: tuple[Any, ...],
+) -> None:
+    """First thing in a worker: repeat the parent's ``enableLogging``, then the initializer."""
+    _logger.repeat_in_child(logging)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def Manager(ctx: BaseContext | None = None) -> SyncManager:
