@@ -129,6 +129,48 @@ class BaseProxy(_mpm.BaseProxy):
         if "next" in cls.__dict__ and "__next__" not in cls.__dict__:
             cls.__next__ = cls.__dict__["next"]
 
+    def _callmethod(
+        self,
+        methodname: str,
+        args: tuple[Any, ...] = (),
+        kwds: dict[str, Any] = {},  # noqa: B006  (never mutated; multiprocessing's signature)
+    ) -> Any:
+        """Call the referent's method ``methodname`` in the manager; a copy of the result.
+
+        multiprocessing's own, but an exception from the referent leaves no cycle behind: its
+        version keeps the error in a local of the raising frame, so each error keeps the proxy
+        (and the referent) alive until the garbage collector runs. And a method returning a
+        proxy works in a child too (there the proxy has no manager to ask for the type).
+        """
+        try:
+            conn = self._tls.connection
+        except AttributeError:
+            self._connect()
+            conn = self._tls.connection
+        conn.send((self._id, methodname, args, kwds))
+        kind, result = conn.recv()
+        if kind == "#RETURN":
+            return result
+        if kind == "#PROXY":
+            return self._proxy_for_result(*result)
+        error = _mpm.convert_to_error(kind, result)
+        try:
+            raise error
+        finally:
+            del error, result
+
+    def _proxy_for_result(self, exposed: tuple[str, ...], token: Any) -> Any:
+        manager = self._manager
+        registry = SyncManager._registry if manager is None else manager._registry
+        proxytype = registry[token.typeid][-1] if token.typeid in registry else _auto_proxy
+        token.address = self._token.address
+        proxy = proxytype(
+            token, self._serializer, manager=manager, authkey=self._authkey, exposed=exposed
+        )
+        conn = self._Client(token.address, authkey=self._authkey)
+        _mpm.dispatch(conn, None, "decref", (token.id,))
+        return proxy
+
     def _callMethod(
         self, methodname: str, args: Iterable[Any] = (), kwds: dict[str, Any] | None = None
     ) -> Any:
