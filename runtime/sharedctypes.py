@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import multiprocessing.sharedctypes as _mp_sharedctypes
+import weakref
 from multiprocessing.context import assert_spawning
 
 TYPE_CHECKING = False
@@ -55,7 +56,7 @@ SynchronizedBase = _mp_sharedctypes.SynchronizedBase
 class _OldNames:
     """What ``processing``'s synchronized wrappers had that ``multiprocessing``'s lack."""
 
-    # No slots and no __init__: instances are multiprocessing's, with their class swapped.
+    # No slots and no __init__: multiprocessing's SynchronizedBase makes the instance.
     _obj: Any
     _lock: Any
 
@@ -213,6 +214,26 @@ def synchronized(obj: Any, lock: Any = None, ctx: BaseContext | None = None) -> 
         given, lock = lock, _check_lock(lock)
         if lock is True:
             raise TypeError(f"lock={given!r} is not a lock: give a Lock or an RLock, or None")
-    wrapper = _mp_sharedctypes.synchronized(obj, lock, ctx or multiprocessing.get_context())
-    wrapper.__class__ = _old_names_class(type(wrapper))
-    return wrapper
+    # Made as an instance of the class with the old names from the start: swapping the class
+    # of multiprocessing's instance afterwards costs every attribute access its fast path.
+    return _wrapper_class(obj)(obj, lock, ctx or multiprocessing.get_context())
+
+
+#: A Structure's class -> its synchronized wrapper class (with a property per field).
+_struct_classes: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
+
+
+def _wrapper_class(obj: Any) -> type:
+    if isinstance(obj, ctypes._SimpleCData):
+        return Synchronized
+    if isinstance(obj, ctypes.Array):
+        return SynchronizedString if obj._type_ is ctypes.c_char else SynchronizedArray
+    ctype = type(obj)
+    cls = _struct_classes.get(ctype)
+    if cls is None:
+        make_property = getattr(_mp_sharedctypes, "make_property")  # noqa: B009  (not in stubs)
+        fields = {field[0]: make_property(field[0]) for field in ctype._fields_}
+        fields["__module__"] = __name__
+        cls = type(f"Synchronized{ctype.__name__}", (_OldNames, SynchronizedBase), fields)
+        _struct_classes[ctype] = cls
+    return cls
