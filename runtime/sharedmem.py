@@ -16,14 +16,19 @@ only inheritance works" is behaviour here: pass these objects to a child as ``Pr
 arguments (or ``Pool`` initargs), or let ``fork`` inherit them. Sending one through a ``Pipe``
 raises an error that says so; a ``Queue`` reports the same error from its feeder thread.
 
-Bad values never reach shared memory: every value is packed into a temporary buffer first, so
-a value the format cannot hold raises ``ValueError`` (naming the format and the value) and the
-shared data stays as it was.
+Bad values never reach shared memory: every value is checked (packed into a temporary
+buffer, or range-checked by a typed memoryview) before it is written, so a value the format
+cannot hold raises ``ValueError`` (naming the format and the value) and the shared data stays
+as it was.
+
+As in processing 0.3x, ``repr(shared_array)`` shows the whole array and a slice of an array
+whose format is an ``array`` typecode is an ``array.array`` (``samples[:].tobytes()``).
 """
 
 from __future__ import annotations
 
 import struct
+from array import array as _array
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import, and children import this module
@@ -114,6 +119,37 @@ def _require_one_item(compiled: struct.Struct, owner: str, instead: str) -> None
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Formats that are also ``array`` typecodes: their slices are ``array.array`` (processing 0.3x).
+_ARRAY_CODES = frozenset("bBhHiIlLqQfd")
+
+
+class _SliceArray(_array):  # type: ignore[type-arg, unused-ignore]
+    """An ``array.array`` of a SharedArray slice, that also equals a list of the same items.
+
+    processing 0.3x returned ``array.array`` slices; ``multiprocessing.Array`` and earlier
+    releases of this library return lists. Being both an array and equal to the list lets code
+    written against either keep working (``arr[:] == [1, 2]``, ``arr[:].tobytes()``).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple)):
+            return self.tolist() == list(other)
+        return bool(super().__eq__(other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __repr__(self) -> str:
+        return f"array({self.typecode!r}, {self.tolist()!r})"
+
+
+def _slice_of(code: str | None, items: list[Any]) -> Any:
+    """A slice's items: an ``array.array`` for an array typecode, else the list itself."""
+    return _SliceArray(code, items) if code in _ARRAY_CODES else items
 
 
 def _cannot_hold(
@@ -380,6 +416,10 @@ class SharedArray(_Guarded):
     ``lock=False``, items of a native numeric format are read and written at ctypes speed, as
     in a raw ``multiprocessing.Array`` (for 'd', 'f' and '?', a slice assignment is then
     checked item by item as it is written: use ``set()`` to check all items before writing).
+
+    As in processing 0.3x, ``repr()`` shows every item, and a slice of a locked array whose
+    format is an ``array`` typecode ('bBhHiIlLqQfd') is an ``array.array`` that also equals
+    the list of its items; other slices are lists (with ``lock=False``, ctypes' own).
     """
 
     __slots__ = ()
@@ -533,11 +573,13 @@ class SharedArray(_Guarded):
         return (_rebuild_array, (self._format, self._length, self._raw, self._lock))
 
     def __repr__(self) -> str:
-        items = self.get()
-        if len(items) <= 8:
-            return f"SharedArray({self._format!r}, {items!r})"
-        shown = repr(items[:8])[:-1]
-        return f"SharedArray({self._format!r}, {shown}, ...], length {len(items)})"
+        """The whole array, as processing shows it: ``SharedArray('d', [0.0, 1.5])``.
+
+        Format 'c' (one byte per item) shows the bytes: ``SharedArray('c', b'text')``.
+        """
+        if self._format in ("c", "@c", "=c", "<c", ">c", "!c"):
+            return f"SharedArray({self._format!r}, {self.tobytes()!r})"
+        return f"SharedArray({self._format!r}, {self.get()!r})"
 
 
 def _position(index: Any, length: int) -> int:
@@ -621,6 +663,12 @@ class _CtypesArray(SharedArray):
     len() and item access are ctypes' own C code, unless the class overrides them: with a lock,
     or where ctypes would store a value the format cannot hold. The overrides read and write
     through ``_items``, a memoryview of the items, which checks each value's range in C.
+
+    Why unlocked integer writes are a Python ``__setitem__`` (about half of ctypes' speed):
+    ctypes wraps 300 into a 'B' item as 44, and a class can hand ``a[i] = x`` to C code only
+    through one callable for every key, ints and slices alike. The one C writer that checks
+    the range (a memoryview) refuses lists for slices, so something must tell the two apart,
+    and in CPython only a Python frame can; that frame is the cost.
     """
 
     __slots__ = ()
@@ -669,7 +717,9 @@ def _locked_getitem(self: Any, index: Any) -> Any:
     lock.acquire()
     try:
         item = self._items[index]
-        return item.tolist() if isinstance(item, memoryview) else item
+        if isinstance(item, memoryview):
+            return _slice_of(item.format, item.tolist())
+        return item
     except (IndexError, TypeError):
         _position(index, self._length)  # raises SharedArray's message for a bad index
         raise
@@ -678,6 +728,7 @@ def _locked_getitem(self: Any, index: Any) -> Any:
 
 
 _array_classes: dict[tuple[str, int, bool], type[SharedArray]] = {}
+_ARRAY_SLOTS = ("_bytes", "_format", "_items", "_length", "_lock", "_raw", "_struct")
 
 
 def _ctypes_code(format: str) -> str | None:
@@ -695,7 +746,13 @@ def _array_class(code: str | None, length: int, locked: bool) -> type[SharedArra
     if cls is None:
         import ctypes
 
-        namespace: dict[str, Any] = {"__module__": __name__, "__qualname__": "SharedArray"}
+        # Slots, not an instance dict: reading self._items in _checked_setitem, once per
+        # item write, is then a fixed-offset load (about 20 ns less per write).
+        namespace: dict[str, Any] = {
+            "__module__": __name__,
+            "__qualname__": "SharedArray",
+            "__slots__": _ARRAY_SLOTS,
+        }
         if locked:
             namespace["__getitem__"] = _locked_getitem
             namespace["__setitem__"] = _locked_setitem
