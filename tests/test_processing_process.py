@@ -12,7 +12,6 @@ import re
 import signal
 from pathlib import Path
 
-import processing
 import pytest
 from conftest import assert_ok, err, out, run_procrun, run_python, write
 
@@ -280,3 +279,151 @@ def test_enable_logging_with_a_handler_type_reaches_children(
         assert "Process-1: hello from Process-1" in log
         assert re.search(r"PoolWorker-\d+: hello from \w*PoolWorker", log), log
         assert "[" not in err(result)
+
+
+FINALIZE = """
+import processing
+from processing.finalize import Finalize
+
+class Thing:
+    pass
+
+def note(text):
+    print(text, flush=True)
+
+KEPT = []
+
+def child():
+    keep = Thing()
+    KEPT.append(keep)  # alive at exit: its finalizers run by exit priority
+    Finalize(None, note, args=("exit priority 10",), exitpriority=10)
+    Finalize(keep, note, ("0.37 atexit",), True)
+    Finalize(keep, note, kwargs={"text": "0.52 exitpriority 0"}, exitpriority=0)
+    dropped = Thing()
+    f = processing.Finalize(dropped, note, args=("collected",))
+    print("active", f.stillActive(), flush=True)
+    del dropped
+    print("active", f.stillActive(), flush=True)
+"""
+
+
+def test_finalize_runs_on_collection_and_at_child_exit_by_priority(
+    tmp_path: Path, start_method: str
+) -> None:
+    body = """
+    p = processing.Process(target=child)
+    p.start()
+    p.join()
+    """
+    for output in run_both(tmp_path, start_method, FINALIZE, body):
+        assert output.splitlines() == [
+            "active True",
+            "collected",
+            "active False",
+            "exit priority 10",
+            "0.52 exitpriority 0",
+            "0.37 atexit",
+        ]
+
+
+POOL = """
+import time, processing
+
+def cube(x):
+    return x ** 3
+"""
+
+
+def test_collected_pool_terminates_its_workers_with_results_pending(
+    tmp_path: Path, start_method: str
+) -> None:
+    body = """
+    pool = processing.Pool(2)
+    workers = pool._pool
+    print(pool.apply(cube, [2]))
+    results = [pool.applyAsync(time.sleep, [60]) for i in range(10)]
+    del results, pool
+    time.sleep(0.5)
+    print([w.isAlive() for w in workers])
+    """
+    for output in run_both(tmp_path, start_method, POOL, body):
+        assert output.splitlines() == ["8", "[False, False]"]
+
+
+def test_pool_shutdown_finishes_the_work_then_stops_the_workers(
+    tmp_path: Path, start_method: str
+) -> None:
+    body = """
+    pool = processing.Pool(2)
+    result = pool.applyAsync(cube, (3,))
+    mapped = pool.mapAsync(cube, range(4))
+    chunks = pool.imap(cube, range(7), chunksize=3)
+    pool.shutdown()
+    print(result.get(), mapped.get(), list(chunks), [w.isAlive() for w in pool._pool])
+    """
+    for output in run_both(tmp_path, start_method, POOL, body):
+        assert output.splitlines() == [
+            "27 [0, 1, 8, 27] [0, 1, 8, 27, 64, 125, 216] [False, False]"
+        ]
+
+
+BAD_INPUT = """
+import time, logging, processing
+
+def check(label, call, error):
+    try:
+        call()
+    except error as e:
+        print(label, "ok" if str(e) else "empty message")
+    else:
+        print(label, "no error")
+"""
+
+
+def test_bad_arguments_raise_clear_errors_not_hangs(tmp_path: Path, start_method: str) -> None:
+    body = """
+    p = processing.Process(target=time.sleep, args=(60,))
+    check("setName", lambda: p.setName(3), TypeError)
+    check("setAuthKey", lambda: p.setAuthKey(3), TypeError)
+    check("stop before start", p.stop, ValueError)
+    check("waitForAnyChild none", processing.waitForAnyChild, ChildProcessError)
+    check("waitForAnyChild block", lambda: processing.waitForAnyChild("yes"), TypeError)
+    p.start()
+    check("setDaemon after start", lambda: p.setDaemon(True), ValueError)
+    check("setStoppable after start", lambda: p.setStoppable(True), ValueError)
+    p.terminate()
+    p.join()
+    check("Pool processes 0", lambda: processing.Pool(0), ValueError)
+    check("Pool processes str", lambda: processing.Pool("2"), ValueError)
+    check("Pool initializer", lambda: processing.Pool(1, initializer=3), TypeError)
+    pool = processing.Pool(1)
+    check("imap chunksize", lambda: pool.imap(abs, [1], chunksize=0), ValueError)
+    pool.terminate()
+    check("enableLogging level", lambda: processing.enableLogging(None), TypeError)
+    check("enableLogging handler", lambda: processing.enableLogging(10, 3), TypeError)
+    check("Finalize callback", lambda: processing.Finalize(p, 3), TypeError)
+    check("Finalize no object", lambda: processing.Finalize(None, print), ValueError)
+    check("Finalize priority", lambda: processing.Finalize(None, abs, exitpriority="1"), TypeError)
+    """
+    for output in run_both(tmp_path, start_method, BAD_INPUT, body):
+        lines = output.splitlines()
+        assert len(lines) == 16 and all(line.endswith(" ok") for line in lines), output
+
+
+def test_logging_levels_and_modules_of_processing_0_52() -> None:
+    import logging
+
+    import processing
+    import processing.finalize
+    import processing.forking
+    import processing.logger
+
+    assert (processing.NOTSET, processing.SUBDEBUG, processing.DEBUG) == (0, 5, logging.DEBUG)
+    assert (processing.INFO, processing.SUBWARNING) == (logging.INFO, 25)
+    assert processing.logger.SUBWARNING == 25 and callable(processing.logger.enableLogging)
+    assert processing.Finalize is processing.finalize.Finalize
+    assert callable(processing.forking.freezeSupport)
+    assert processing.forking.thisThreadIsSpawning() is False
+    with pytest.raises(RuntimeError):
+        processing.forking.assertSpawning(processing.Lock())
+    assert {"ProcessExit", "Finalize", "SUBDEBUG", "SUBWARNING"} <= set(processing.__all__)
