@@ -135,13 +135,15 @@ class _SliceArray(_array):  # type: ignore[type-arg, unused-ignore]
 
     __slots__ = ()
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> Any:
         if isinstance(other, (list, tuple)):
             return self.tolist() == list(other)
-        return bool(super().__eq__(other))
+        return super().__eq__(other)  # NotImplemented for other types: Python decides
 
-    def __ne__(self, other: object) -> bool:
-        return not self == other
+    def __ne__(self, other: object) -> Any:
+        if isinstance(other, (list, tuple)):
+            return self.tolist() != list(other)
+        return super().__ne__(other)
 
     def __repr__(self) -> str:
         return f"array({self.typecode!r}, {self.tolist()!r})"
@@ -577,7 +579,7 @@ class SharedArray(_Guarded):
 
         Format 'c' (one byte per item) shows the bytes: ``SharedArray('c', b'text')``.
         """
-        if self._format in ("c", "@c", "=c", "<c", ">c", "!c"):
+        if self._format.lstrip("@=<>!") == "c":
             return f"SharedArray({self._format!r}, {self.tobytes()!r})"
         return f"SharedArray({self._format!r}, {self.get()!r})"
 

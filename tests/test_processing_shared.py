@@ -102,7 +102,11 @@ def test_a_slice_is_an_array_array_that_equals_the_list_of_its_items(
     assert whole.typecode == typecode
     assert whole.tobytes() == shared.tobytes()
     assert whole == [5, 6, 7, 8] and shared[1:3] == [6, 7] and shared[::-2] == (8, 6)
-    assert whole != [5, 6, 7] and repr(shared[:2]) == f"array({typecode!r}, {whole[:2].tolist()!r})"
+    assert (
+        whole != [5, 6, 7]
+        and whole != "5678"
+        and repr(shared[:2]) == f"array({typecode!r}, {whole[:2].tolist()!r})"
+    )
     shared[1:3] = shared[2:0:-1]  # an array slice assigned back, reversed
     assert shared.tolist() == [5, 7, 6, 8]
 
