@@ -5,12 +5,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+# A shell without job control starts background commands with SIGINT ignored (`.ci/run &`),
+# and an ignored signal stays ignored across exec: every procrun the tests start would then
+# sleep through the Ctrl-C the tests send. Python's own handler is reset at exec instead.
+if getattr(signal, "SIGINT", None) and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: Every start method this platform has (spawn only on Windows).
 START_METHODS = tuple(
