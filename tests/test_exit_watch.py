@@ -317,12 +317,13 @@ def test_a_reader_still_reading_during_the_exit_is_no_cause(tmp_path: Path) -> N
 
 
 CHILD_STUCK_AT_EXIT = """
-    import multiprocessing
+    import multiprocessing, sys
 
     def put_unread(items):
         for n in range(8):
             items.put(bytes([n]) * (128 << 10))
-        print("put", flush=True)
+        sys.stdout.write("put\n")  # one write: the parent prints at the same time
+        sys.stdout.flush()
 
     items = multiprocessing.Queue()
     putter = multiprocessing.Process(target=put_unread, args=(items,), name="putter")
