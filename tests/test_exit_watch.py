@@ -322,7 +322,7 @@ CHILD_STUCK_AT_EXIT = """
     def put_unread(items):
         for n in range(8):
             items.put(bytes([n]) * (128 << 10))
-        sys.stdout.write("put\n")  # one write: the parent prints at the same time
+        sys.stdout.write("put\\n")  # one write: the parent prints at the same time
         sys.stdout.flush()
 
     items = multiprocessing.Queue()
