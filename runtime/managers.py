@@ -413,8 +413,10 @@ class BaseManager(_mpm.BaseManager):
 
     def get_server(self) -> Any:
         """The server (with ``serve_forever()`` and ``address``) to run in this process."""
-        server = super().get_server()
-        return self._Server(server.registry, server.address, server.authkey, self._serializer)
+        if self._state.value != _mpm.State.INITIAL:
+            return super().get_server()  # raises the error saying why not
+        # multiprocessing's get_server() builds its own Server class, not self._Server
+        return self._Server(self._registry, self._address, self._authkey, self._serializer)
 
     def serveForever(self, verbose: bool = True) -> None:
         """Run the manager's server in this process until a client shuts it down (or Ctrl-C)."""
