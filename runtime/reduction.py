@@ -76,17 +76,18 @@ def rebuild_socket(reduced: tuple[Callable[..., Any], tuple[Any, ...]]) -> socke
 
 
 if sys.platform == "win32":
+    _POSIX_ONLY = (
+        "is POSIX only: on Windows send a handle with send_handle(conn, handle, pid) and "
+        "receive it with recv_handle(conn)"
+    )
 
     def reduce_handle(handle: int) -> Any:
         """Not on Windows: send a handle with send_handle(conn, handle, pid) instead."""
-        raise NotImplementedError(
-            "reduce_handle() is POSIX only: on Windows use send_handle(conn, handle, pid) "
-            "and recv_handle(conn)"
-        )
+        raise NotImplementedError(f"reduce_handle() {_POSIX_ONLY}")
 
     def rebuild_handle(reduced: Any) -> int:
         """Not on Windows: see reduce_handle()."""
-        return reduce_handle(reduced)  # type: ignore[no-any-return]
+        raise NotImplementedError(f"rebuild_handle() {_POSIX_ONLY}")
 
 else:
 
