@@ -102,6 +102,7 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         "Token",
     ),
     "processing.sharedctypes": ("Value", "Array", "RawValue", "RawArray", "copy", "synchronized"),
+    "processing.queue": ("Queue", "Empty", "Full"),
     "processing.finalize": ("Finalize",),
     "processing.localmanager": ("LocalManager",),
     "processing.reduction": (),
