@@ -28,7 +28,14 @@ import sys
 from multiprocessing import get_context
 from multiprocessing import process as _mp_process
 
-from .sharedmem import _cannot_hold, _compile, _item_count, _pack, _require_one_item, _short
+from .sharedmem import (
+    _cannot_hold,
+    _compile,
+    _pack,
+    _require_one_item,
+    _short,
+    pack_tuple,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -538,20 +545,7 @@ class _HeldStruct(_HeldValue):
         pass
 
     def set(self, value: Any) -> None:
-        count = _item_count(self._struct)
-        try:
-            items = tuple(value)
-        except TypeError:
-            items = None
-        if items is None or len(items) != count:
-            raise ValueError(
-                f"SharedStruct format {self._struct.format!r} holds {count} values, so it needs "
-                f"a tuple of {count} values, not {_short(value)}"
-            )
-        try:
-            self._value = self._struct.unpack(self._struct.pack(*items))
-        except Exception as error:
-            raise _cannot_hold(self._owner, self._struct.format, items, error) from None
+        self._value = self._struct.unpack(pack_tuple(self._struct, value))
 
 
 class _HeldArray:

@@ -168,6 +168,25 @@ def _pack(compiled: struct.Struct, owner: str, value: object) -> bytes:
         raise _cannot_hold(owner, compiled.format, value, error) from None
 
 
+def pack_tuple(compiled: struct.Struct, value: Any) -> bytes:
+    """``value``, a tuple of as many values as ``compiled`` holds, packed; else ValueError
+    saying what the format needs (a SharedStruct's, here or in a manager)."""
+    count = _item_count(compiled)
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = None
+    if items is None or len(items) != count:
+        raise ValueError(
+            f"SharedStruct format {compiled.format!r} holds {count} values, so it needs "
+            f"a tuple of {count} values, not {_short(value)}"
+        )
+    try:
+        return compiled.pack(*items)
+    except _PACK_ERRORS as error:
+        raise _cannot_hold("SharedStruct", compiled.format, items, error) from None
+
+
 def _pack_items(compiled: struct.Struct, items: list[Any], positions: Sequence[int]) -> bytes:
     """Every item packed, back to back; a bad item raises a ValueError naming its index."""
     try:
@@ -372,20 +391,7 @@ class SharedStruct(_SharedBytes):
         pass
 
     def _pack(self, compiled: struct.Struct, value: Any) -> bytes:
-        count = _item_count(compiled)
-        try:
-            items = tuple(value)
-        except TypeError:
-            items = None
-        if items is None or len(items) != count:
-            raise ValueError(
-                f"SharedStruct format {compiled.format!r} holds {count} values, so it needs "
-                f"a tuple of {count} values, not {_short(value)}"
-            )
-        try:
-            return compiled.pack(*items)
-        except _PACK_ERRORS as error:
-            raise _cannot_hold("SharedStruct", compiled.format, items, error) from None
+        return pack_tuple(compiled, value)
 
     def get(self) -> tuple[Any, ...]:
         """The tuple of values, read under the lock."""
