@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,12 @@ def assert_ok(result: subprocess.CompletedProcess[bytes]) -> None:
 def start_method(request: pytest.FixtureRequest) -> str:
     """Each test using this runs once per start method."""
     return str(request.param)
+
+
+@pytest.fixture
+def method(start_method: str) -> Iterator[str]:
+    """The default start method for this test (restored after)."""
+    previous = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(start_method, force=True)
+    yield start_method
+    multiprocessing.set_start_method(previous, force=True)

@@ -27,15 +27,6 @@ WAIT = 30  # seconds any blocking call in these tests may take
 
 
 @pytest.fixture
-def method(start_method: str) -> Iterator[str]:
-    """The default start method for this test (restored after)."""
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method(start_method, force=True)
-    yield start_method
-    multiprocessing.set_start_method(previous, force=True)
-
-
-@pytest.fixture
 def manager(method: str) -> Iterator[Any]:
     """A started ``processing.Manager()`` under the test's start method."""
     with processing.Manager() as started:

@@ -11,7 +11,6 @@ import multiprocessing
 import pickle
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,6 @@ import pytest
 from conftest import assert_ok, err, out, run_procrun, run_python, write
 
 WAIT = 30  # seconds any blocking call in these tests may take
-
-
-@pytest.fixture
-def method(start_method: str) -> Iterator[str]:
-    """The default start method for this test (restored after)."""
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method(start_method, force=True)
-    yield start_method
-    multiprocessing.set_start_method(previous, force=True)
 
 
 def report_name(queue: Any, go: Any) -> None:
