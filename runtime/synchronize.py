@@ -106,6 +106,11 @@ if HAVE_NATIVE_SEMAPHORE:  # multiprocessing.synchronize cannot even be imported
             """Whether the flag is set."""
             return self.is_set()
 
+        def __repr__(self) -> str:
+            # multiprocessing gives this form from 3.11 on; Python 3.10's Event has none.
+            state = "set" if self.is_set() else "unset"
+            return f"<{type(self).__qualname__} at {id(self):#x} {state}>"
+
 
 def __getattr__(name: str) -> object:
     """Reached only for a missing name: say why a primitive is missing, if it is one."""
