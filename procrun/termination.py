@@ -195,9 +195,15 @@ def _terminate_tree(signum: int, frame: FrameType | None) -> None:
     # python would be gone already: what a thread of the dying tree raises now (a Pool
     # replacing workers killed by the same signal, say) is no news to print.
     threading.excepthook = _ignore_thread_exception
-    if not _ended_in_order():
+    try:
+        if not _ended_in_order():
+            _kill_what_is_left()
+            _within(RELEASE_TIMEOUT, _release_resources)
+    except RuntimeError:
+        # Python 3.12+ starts no thread once the interpreter is shutting down (a SIGTERM
+        # while an exit finalizer waits, on a queue's feeder say): the children are killed
+        # from here, and what they held is the resource tracker's to release.
         _kill_what_is_left()
-        _within(RELEASE_TIMEOUT, _release_resources)
     die_by_signal("SIGTERM", flush=False)
 
 
