@@ -148,7 +148,8 @@ def test_an_open_file_still_cannot_be_sent_as_under_python(
     )
     result = run_procrun(script, tmp_path / "notes.txt", start_method=start_method)
     assert result.returncode == 1
-    assert err(result).splitlines()[-1] == "TypeError: cannot pickle '_io.TextIOWrapper' object"
+    last = err(result).splitlines()[-1]  # 3.12 words it differently; the type is the same
+    assert last.startswith("TypeError: cannot pickle ") and "TextIOWrapper" in last
 
 
 # A documented procrun choice: results are pickled as arguments are, so a worker may return
