@@ -102,7 +102,7 @@ def _noting_where_created(init: Any) -> Any:
             frame = frame.f_back
         setattr(self, _CREATED_AT, (frame.f_code.co_filename, frame.f_lineno))
 
-    return _wrapper(init_noting_where, init)
+    return marked_wrapper(init_noting_where, init)
 
 
 def _naming_the_feeder(start_thread: Any) -> Any:
@@ -112,7 +112,7 @@ def _naming_the_feeder(start_thread: Any) -> Any:
         if thread is not None:
             setattr(thread, _FEEDS, _Fed(self))
 
-    return _wrapper(start_thread_naming_the_feeder, start_thread)
+    return marked_wrapper(start_thread_naming_the_feeder, start_thread)
 
 
 def _watching_the_exit(finalize_join: Any) -> Any:
@@ -130,7 +130,7 @@ def _watching_the_exit(finalize_join: Any) -> Any:
                 pass
         finalize_join(thread_ref)  # multiprocessing's: waits for as long as it takes
 
-    return _wrapper(finalize_join_watched, finalize_join)
+    return marked_wrapper(finalize_join_watched, finalize_join)
 
 
 class _Fed:
@@ -205,7 +205,9 @@ def _message(fed: _Fed | None, waiting: int | None, waited: float) -> str:
         return f"{created_at[0]}:{created_at[1]}: RuntimeWarning: {text}\n"
 
 
-def _wrapper(wrapper: Any, wrapped: Any) -> Any:
+def marked_wrapper(wrapper: Any, wrapped: Any, mark: str = _WATCHING) -> Any:
+    """``wrapper`` dressed as ``wrapped``, carrying ``mark`` so that it is installed once
+    (the join watch in ``processing.queues`` marks its wrappers with its own name)."""
     functools.update_wrapper(wrapper, wrapped)
-    setattr(wrapper, _WATCHING, True)
+    setattr(wrapper, mark, True)
     return wrapper

@@ -23,7 +23,6 @@ get() and put() raise.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import multiprocessing.connection as _mp_connection
 import multiprocessing.queues as _mp_queues
@@ -302,7 +301,9 @@ def _note_puts() -> None:
             flag.set()
         start_thread(self)
 
-    queue_class._start_thread = _wrapper(start_thread_noting_puts, start_thread)
+    queue_class._start_thread = exit_watch.marked_wrapper(
+        start_thread_noting_puts, start_thread, _WATCHING
+    )
 
 
 def _put_flag_for(process: BaseProcess) -> _PutFlag | None:
@@ -346,7 +347,7 @@ def watch_start(start: Callable[[BaseProcess], None]) -> Callable[[BaseProcess],
             pass
         start(self)
 
-    return _wrapper(watched_start, start)
+    return exit_watch.marked_wrapper(watched_start, start, _WATCHING)
 
 
 def watch_join(join: _Join) -> _Join:
@@ -384,7 +385,7 @@ def watch_join(join: _Join) -> _Join:
                 return None
             _warn_if_blocked_by_queue(self)
 
-    return _wrapper(watched_join, join)
+    return exit_watch.marked_wrapper(watched_join, join, _WATCHING)
 
 
 def install_join_watch(process_class: type[BaseProcess] | None = None) -> None:
@@ -400,12 +401,6 @@ def install_join_watch(process_class: type[BaseProcess] | None = None) -> None:
     cls.join = watch_join(cls.join)
     if process_class is None:
         exit_watch.install()
-
-
-def _wrapper(wrapper: Any, wrapped: Callable[..., Any]) -> Any:
-    functools.update_wrapper(wrapper, wrapped)
-    setattr(wrapper, _WATCHING, True)
-    return wrapper
 
 
 # Whether a child whose popen.poll() said "running" has in fact ended: its sentinel is ready.
