@@ -173,6 +173,11 @@ def _relay(
             return False
         if int(signal.SIGTERM) in received:
             _relay_pending = True
+            if signal.getsignal(signal.SIGTERM) is _terminate_tree:
+                # From the moment the signal arrives, not from when the main thread takes it:
+                # a Pool's thread replacing workers the same group signal killed fails in
+                # between (its forkserver is gone too), and python would print nothing.
+                threading.excepthook = _ignore_thread_exception
     if not _relay_pending or stopping.wait(RELAY_DELAY):
         return True
     # Only for procrun's handler: one the script set since is the script's business.
@@ -193,7 +198,9 @@ def _terminate_tree(signum: int, frame: FrameType | None) -> None:
         return  # tripped again, by the relay or a second kill: the end is under way
     _handling = True
     # python would be gone already: what a thread of the dying tree raises now (a Pool
-    # replacing workers killed by the same signal, say) is no news to print.
+    # replacing workers killed by the same signal, say) is no news to print. (The relay
+    # sets this as soon as it hears the signal; a signal the main thread took directly
+    # arrives here first.)
     threading.excepthook = _ignore_thread_exception
     try:
         if not _ended_in_order():
