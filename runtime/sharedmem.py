@@ -672,11 +672,12 @@ class _CtypesArray(SharedArray):
     or where ctypes would store a value the format cannot hold. The overrides read and write
     through ``_items``, a memoryview of the items, which checks each value's range in C.
 
-    Why unlocked integer writes are a Python ``__setitem__`` (about half of ctypes' speed):
-    ctypes wraps 300 into a 'B' item as 44, and a class can hand ``a[i] = x`` to C code only
-    through one callable for every key, ints and slices alike. The one C writer that checks
-    the range (a memoryview) refuses lists for slices, so something must tell the two apart,
-    and in CPython only a Python frame can; that frame is the cost.
+    Unlocked integer writes: ctypes wraps 300 into a 'B' item as 44, so those classes check
+    the range in ``_checked_setitem``. A Python ``__setitem__`` runs at about half of ctypes'
+    speed (no C code in CPython both checks the range and takes a list for a slice), so where
+    the optional C extension ``processing._speedups`` was built, it takes over the class's
+    item-assignment slot: ints that fit go straight to ctypes, the rest to this same Python
+    writer (see _install_c_writer).
     """
 
     __slots__ = ()
@@ -768,7 +769,30 @@ def _array_class(code: str | None, length: int, locked: bool) -> type[SharedArra
             namespace["__setitem__"] = _checked_setitem
         ctype = getattr(ctypes, _CTYPES_NAMES[code]) * length
         cls = _array_classes[key] = type("SharedArray", (_CtypesArray, ctype), namespace)
+        if not locked and code not in _UNCHECKED_CODES:
+            _install_c_writer(cls, code)
     return cls
+
+
+#: processing._speedups once set up; False where it was not built (no C compiler).
+_speedups: Any = None
+
+
+def _install_c_writer(cls: type[SharedArray], code: str) -> bool:
+    """Give an unlocked integer SharedArray class the C writer of processing._speedups,
+    which does what _checked_setitem does at ctypes' speed; whether it did."""
+    global _speedups
+    if _speedups is None:
+        try:
+            from . import _speedups as module
+        except ImportError:
+            _speedups = False
+            return False
+        import ctypes
+
+        module.setup(ctypes.c_byte * 1, _checked_setitem)
+        _speedups = module
+    return bool(_speedups and _speedups.install(cls, code))
 
 
 def _attach_array(

@@ -7,6 +7,7 @@ for it (and its examples, which print them) relies on that. Each test pins one o
 from __future__ import annotations
 
 import array
+import os
 import threading
 from pathlib import Path
 
@@ -143,3 +144,124 @@ def test_a_child_sees_documented_slices_and_reprs_and_bad_writes_change_nothing(
         f"child: True SharedArray('i', {after})\n"
         f"parent: SharedArray('i', {after}) i 10 9\n"
     )
+
+
+# -- unlocked integer writes in C (processing._speedups) -------------------------------------
+
+#: Every integer format ctypes stores natively, with writes at and beyond each edge of its
+#: range, of the wrong type, and at bad indexes; printed as what each write did.
+WRITE_OUTCOMES = r"""
+import ctypes, struct, sys
+from processing.sharedmem import SharedArray
+import processing.sharedmem as sharedmem
+
+def bounds(code):
+    bits = 8 * struct.calcsize(code)
+    if code.isupper():
+        return 0, 2 ** bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+class Small(int):
+    pass
+
+class Indexable:
+    def __index__(self):
+        return 5
+
+    def __repr__(self):
+        return "Indexable()"
+
+for code in "bBhHiIlLqQnN":
+    low, high = bounds(code)
+    array = SharedArray(code, 4, lock=False)
+    writes = [
+        (0, low), (1, high), (2, low - 1), (3, high + 1), (0, 2 ** 70), (1, -(2 ** 70)),
+        (-1, 7), (-4, 6), (4, 1), (-5, 1), (2 ** 70, 1), ("1", 1), (1.0, 1), (None, 1),
+        (0, 1.5), (0, "7"), (0, None), (0, True), (1, Small(3)), (2, Indexable()),
+        (slice(0, 2), [9, 8]), (slice(0, 2), [9]), (slice(None), [high + 1] * 4),
+        (slice(0, 2), (5, 4)), (slice(0, 4, 2), [1, 2]),
+    ]
+    for index, value in writes:
+        try:
+            array[index] = value
+            outcome = "ok"
+        except Exception as error:
+            outcome = f"{type(error).__name__}: {error}"
+        print(code, repr(index), repr(value), outcome, array[:])
+    try:
+        del array[0]
+    except Exception as error:
+        print(code, "del", type(error).__name__, error)
+print("C writer:", sharedmem._speedups not in (None, False))
+"""
+
+
+def c_writer_built() -> bool:
+    try:
+        import processing._speedups  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+requires_c_writer = pytest.mark.skipif(
+    not c_writer_built() and not os.environ.get("PROCRUN_REQUIRE_SPEEDUPS"),
+    reason="processing._speedups was not built here (no C compiler when installed)",
+)
+
+
+@requires_c_writer
+def test_unlocked_integer_writes_do_the_same_in_c_as_in_python(tmp_path: Path) -> None:
+    # The C writer is only a faster path to the same result: every write, good or bad,
+    # stores the same items and raises the same error as the Python writer it stands for.
+    script = write(tmp_path / "writes.py", WRITE_OUTCOMES)
+    with_c = run_python(script)
+    assert_ok(with_c)
+    blocker = write(
+        tmp_path / "blocked.py",
+        "import sys\nsys.modules['processing._speedups'] = None\n"
+        f"exec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n",
+    )
+    without_c = run_python(blocker)
+    assert_ok(without_c)
+    lines_c, lines_python = out(with_c).splitlines(), out(without_c).splitlines()
+    assert lines_c[-1] == "C writer: True"
+    assert lines_python[-1] == "C writer: False"
+    assert lines_c[:-1] == lines_python[:-1]
+    # and the outcomes are the checked ones: nothing out of range was stored, wrapped
+    assert "B 3 256 ValueError: SharedArray format 'B' cannot hold 256" in out(with_c)
+    assert "B 1 255 ok [0, 255, 0, 0]" in out(with_c)
+
+
+@requires_c_writer
+def test_unlocked_integer_arrays_use_the_c_writer_and_children_see_its_writes(
+    tmp_path: Path, start_method: str
+) -> None:
+    # Under every start method the child's SharedArray class gets the C writer too, and what
+    # it stores through it is in the parent's memory.
+    script = write(
+        tmp_path / "child_writes.py",
+        """
+import multiprocessing, sys
+import processing.sharedmem as sharedmem
+from processing.sharedmem import SharedArray
+
+def fill(array):
+    for index in range(len(array)):
+        array[index] = 250 - index
+    try:
+        array[0] = 256
+    except ValueError:
+        pass
+    print("child C writer:", sharedmem._speedups not in (None, False), flush=True)
+
+array = SharedArray("B", 5, lock=False)
+child = multiprocessing.Process(target=fill, args=(array,))
+child.start()
+child.join(30)
+print(array[:], child.exitcode)
+""",
+    )
+    result = run_procrun("-s", start_method, str(script))
+    assert_ok(result)
+    assert out(result).splitlines() == ["child C writer: True", "[250, 249, 248, 247, 246] 0"]

@@ -1,0 +1,190 @@
+/*
+ * processing._speedups: range-checked item writes for unlocked SharedArrays of integers.
+ *
+ * An unlocked SharedArray of a native integer format is a ctypes array over shared memory,
+ * so that a[i] and a[i] = x run ctypes' own C code, as in multiprocessing.Array(lock=False).
+ * But ctypes wraps what does not fit (300 stored into a 'B' item becomes 44), and a
+ * SharedArray refuses it, as struct and array.array do. Checking in a Python __setitem__
+ * costs about half the speed; no C code in CPython both checks the range and accepts a list
+ * for a slice, and a class cannot send ints and slices to different C code.
+ *
+ * This module puts that check in C: install() replaces the item-assignment slot of one
+ * SharedArray class (a heap type that subclasses a ctypes array type) with a writer for its
+ * format. For an int index and an int value the format can hold, the writer calls ctypes'
+ * own assignment; everything else (slices, other types, values out of range, bad indexes,
+ * errors) goes to the Python fallback given to setup(), which reports it in SharedArray's
+ * words. The class keeps its Python __setitem__ in its dict, which does the same thing, so
+ * behaviour is the same with or without this module: only speed differs.
+ *
+ * Optional: processing works without it (a machine with no C compiler builds none).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <limits.h>
+#include <stdint.h>
+
+/* ctypes' item assignment for arrays (one function for every ctypes array type). */
+static objobjargproc ctypes_store = NULL;
+/* The Python writer, fallback(array, index, value): SharedArray's checks and messages. */
+static PyObject *fallback = NULL;
+
+static int
+write_by_fallback(PyObject *array, PyObject *index, PyObject *value)
+{
+    if (value == NULL) {
+        /* del a[i]: ctypes' own answer (arrays keep their length). */
+        return ctypes_store(array, index, value);
+    }
+    PyObject *args[3] = {array, index, value};
+    PyObject *result = PyObject_Vectorcall(fallback, args, 3, NULL);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+/* The fast path stores only exact ints: a bool, an int subclass or anything with
+ * __index__ is the fallback's to judge, as is any error ctypes raises (a bad index). */
+#define SIGNED_WRITER(NAME, LOW, HIGH)                                                     \
+    static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
+    {                                                                                      \
+        if (value != NULL && PyLong_CheckExact(index) && PyLong_CheckExact(value)) {       \
+            int overflow;                                                                  \
+            long long number = PyLong_AsLongLongAndOverflow(value, &overflow);             \
+            if (!overflow && number >= (LOW) && number <= (HIGH)                           \
+                && !(number == -1 && PyErr_Occurred())) {                                  \
+                if (ctypes_store(array, index, value) == 0) {                              \
+                    return 0;                                                              \
+                }                                                                          \
+            }                                                                              \
+            PyErr_Clear();                                                                 \
+        }                                                                                  \
+        return write_by_fallback(array, index, value);                                     \
+    }
+
+#define UNSIGNED_WRITER(NAME, HIGH)                                                        \
+    static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
+    {                                                                                      \
+        if (value != NULL && PyLong_CheckExact(index) && PyLong_CheckExact(value)) {       \
+            unsigned long long number = PyLong_AsUnsignedLongLong(value);                  \
+            if (!(number == (unsigned long long)-1 && PyErr_Occurred())                    \
+                && number <= (HIGH)) {                                                     \
+                if (ctypes_store(array, index, value) == 0) {                              \
+                    return 0;                                                              \
+                }                                                                          \
+            }                                                                              \
+            PyErr_Clear();                                                                 \
+        }                                                                                  \
+        return write_by_fallback(array, index, value);                                     \
+    }
+
+/* The bounds of each C type, as struct's native formats ('@') use them. */
+SIGNED_WRITER(write_b, SCHAR_MIN, SCHAR_MAX)
+UNSIGNED_WRITER(write_B, UCHAR_MAX)
+SIGNED_WRITER(write_h, SHRT_MIN, SHRT_MAX)
+UNSIGNED_WRITER(write_H, USHRT_MAX)
+SIGNED_WRITER(write_i, INT_MIN, INT_MAX)
+UNSIGNED_WRITER(write_I, UINT_MAX)
+SIGNED_WRITER(write_l, LONG_MIN, LONG_MAX)
+UNSIGNED_WRITER(write_L, ULONG_MAX)
+SIGNED_WRITER(write_q, LLONG_MIN, LLONG_MAX)
+UNSIGNED_WRITER(write_Q, ULLONG_MAX)
+SIGNED_WRITER(write_n, PY_SSIZE_T_MIN, PY_SSIZE_T_MAX)
+UNSIGNED_WRITER(write_N, SIZE_MAX)
+
+static objobjargproc
+writer_for(const char *code)
+{
+    if (code[0] == '\0' || code[1] != '\0') {
+        return NULL;
+    }
+    switch (code[0]) {
+    case 'b': return write_b;
+    case 'B': return write_B;
+    case 'h': return write_h;
+    case 'H': return write_H;
+    case 'i': return write_i;
+    case 'I': return write_I;
+    case 'l': return write_l;
+    case 'L': return write_L;
+    case 'q': return write_q;
+    case 'Q': return write_Q;
+    case 'n': return write_n;
+    case 'N': return write_N;
+    default: return NULL;
+    }
+}
+
+PyDoc_STRVAR(setup_doc,
+"setup(array_type, fallback)\n--\n\n"
+"Take ctypes' item assignment from array_type (any ctypes array type) and the Python\n"
+"writer fallback(array, index, value) for everything the C writers do not store.");
+
+static PyObject *
+setup(PyObject *module, PyObject *args)
+{
+    PyTypeObject *array_type;
+    PyObject *writer;
+    if (!PyArg_ParseTuple(args, "O!O:setup", &PyType_Type, &array_type, &writer)) {
+        return NULL;
+    }
+    if (array_type->tp_as_mapping == NULL
+        || array_type->tp_as_mapping->mp_ass_subscript == NULL) {
+        PyErr_SetString(PyExc_TypeError, "setup: array_type must be a ctypes array type");
+        return NULL;
+    }
+    if (!PyCallable_Check(writer)) {
+        PyErr_SetString(PyExc_TypeError, "setup: fallback must be callable");
+        return NULL;
+    }
+    ctypes_store = array_type->tp_as_mapping->mp_ass_subscript;
+    Py_INCREF(writer);
+    Py_XSETREF(fallback, writer);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(install_doc,
+"install(cls, code) -> bool\n--\n\n"
+"Give cls (a SharedArray class over a ctypes array type) the C writer for the integer\n"
+"format code; False, and nothing changed, where there is none or setup() has not run.");
+
+static PyObject *
+install(PyObject *module, PyObject *args)
+{
+    PyTypeObject *cls;
+    const char *code;
+    if (!PyArg_ParseTuple(args, "O!s:install", &PyType_Type, &cls, &code)) {
+        return NULL;
+    }
+    objobjargproc writer = writer_for(code);
+    /* Only heap types own their slot table; only a ctypes array may reach ctypes_store. */
+    if (writer == NULL || ctypes_store == NULL || fallback == NULL
+        || !(cls->tp_flags & Py_TPFLAGS_HEAPTYPE) || cls->tp_as_mapping == NULL
+        || cls->tp_base == NULL || cls->tp_base->tp_as_mapping == NULL
+        || cls->tp_base->tp_as_mapping->mp_ass_subscript != ctypes_store) {
+        Py_RETURN_FALSE;
+    }
+    cls->tp_as_mapping->mp_ass_subscript = writer;
+    Py_RETURN_TRUE;
+}
+
+static PyMethodDef methods[] = {
+    {"setup", setup, METH_VARARGS, setup_doc},
+    {"install", install, METH_VARARGS, install_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "processing._speedups",
+    "Range-checked item writes in C for unlocked SharedArrays of integers.",
+    -1,
+    methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module_def);
+}
