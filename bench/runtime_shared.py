@@ -20,12 +20,11 @@ processing median).
 A row whose processing name is not defined (yet) is shown as skipped, and a row whose
 objects fail is shown with its error: the script always prints the whole table and exits 0.
 
-Why unlocked integer writes to a SharedArray are information, not a target: SharedArray
-checks the range of every integer it stores (ctypes, under a raw multiprocessing.Array,
-silently wraps 300 to 44 in a 'B' item). That check is a Python-level ``__setitem__``: the C
-code that checks ranges (a memoryview) refuses lists for slices, and only a Python frame can
-send ints and slices to different code, about 0.5x of ctypes' C ``__setitem__``. With the
-default lock=True, SharedArray's writes are faster than multiprocessing.Array's.
+Targets: 0.9 for SharedArray's item access (0.95 for the objects that wrap multiprocessing's
+own: Value, Array, PipeQueue, manager proxies). Unlocked integer writes to a SharedArray check
+each value's range (ctypes, under a raw multiprocessing.Array, silently wraps 300 to 44 in a
+'B' item); that check is in C where the optional extension processing._speedups was built.
+Without it the check is a Python ``__setitem__`` at about 0.5x, and that row fails its target.
 
 It is a report, not a test: the exit status is 0 whether the targets are met or not.
 """
@@ -47,6 +46,8 @@ from tables import markdown
 
 ITEMS = 100_000
 TARGET = 0.9
+#: The target of objects that wrap multiprocessing's own (a thin layer should cost ~nothing).
+WRAPPER_TARGET = 0.95
 COLUMNS = (
     "benchmark",
     "processing median",
@@ -177,7 +178,7 @@ class Case:
     loop: Callable[[Any, int], None]
     count: int
     quick_count: int
-    targeted: bool = True
+    target: float = TARGET
     repeat: int = 21
 
 
@@ -221,12 +222,34 @@ CASES = (
         write_items,
         ITEMS,
         ITEMS,
-        targeted=False,
     ),
-    Case("Value read v.value, 'i'", value_pair("i"), read_values, 50_000, 10_000),
-    Case("Value write v.value = x, 'i'", value_pair("i"), write_values, 50_000, 10_000),
-    Case("Array read a[i], 'i'", array_pair("i"), read_items, 50_000, 10_000),
-    Case("Array write a[i] = x, 'i'", array_pair("i"), write_items, 50_000, 10_000),
+    Case(
+        "Value read v.value, 'i'",
+        value_pair("i"),
+        read_values,
+        50_000,
+        10_000,
+        target=WRAPPER_TARGET,
+    ),
+    Case(
+        "Value write v.value = x, 'i'",
+        value_pair("i"),
+        write_values,
+        50_000,
+        10_000,
+        target=WRAPPER_TARGET,
+    ),
+    Case(
+        "Array read a[i], 'i'", array_pair("i"), read_items, 50_000, 10_000, target=WRAPPER_TARGET
+    ),
+    Case(
+        "Array write a[i] = x, 'i'",
+        array_pair("i"),
+        write_items,
+        50_000,
+        10_000,
+        target=WRAPPER_TARGET,
+    ),
     Case(
         "PipeQueue vs Queue: put() then get(), small items",
         queue_pair(),
@@ -234,9 +257,16 @@ CASES = (
         10_000,
         1_000,
         repeat=11,
+        target=WRAPPER_TARGET,
     ),
     Case(
-        "Manager().list() proxy read l[i]", manager_list_pair(), read_items, 1_000, 100, repeat=11
+        "Manager().list() proxy read l[i]",
+        manager_list_pair(),
+        read_items,
+        1_000,
+        100,
+        repeat=11,
+        target=WRAPPER_TARGET,
     ),
     Case(
         "Manager().list() proxy write l[i] = x",
@@ -245,6 +275,7 @@ CASES = (
         1_000,
         100,
         repeat=11,
+        target=WRAPPER_TARGET,
     ),
 )
 
@@ -275,7 +306,7 @@ def per_item(seconds: float) -> str:
 
 def row(case: Case, quick: bool) -> dict[str, str]:
     """The case's row: medians, ratio, target and PASS/FAIL, or why it has no numbers."""
-    target = f">= {TARGET}" if case.targeted else "-"
+    target = f">= {case.target}"
 
     def without_numbers(why: str) -> dict[str, str]:
         return dict(zip(COLUMNS, (case.title, "-", "-", "-", target, why), strict=True))
@@ -289,7 +320,7 @@ def row(case: Case, quick: bool) -> dict[str, str]:
     except Exception as error:  # a report must not stop at one broken side
         return without_numbers(f"ERROR: {type(error).__name__}: {error}")
     ratio = theirs / ours
-    verdict = ("PASS" if ratio >= TARGET else "FAIL") if case.targeted else "info"
+    verdict = "PASS" if ratio >= case.target else "FAIL"
     values = (case.title, per_item(ours), per_item(theirs), f"{ratio:.2f}", target, verdict)
     return dict(zip(COLUMNS, values, strict=True))
 
