@@ -125,9 +125,9 @@ def _rebuild(func: Callable[..., Any], token: Any, serializer: str, kwds: dict[s
 class BaseProxy(_mpm.BaseProxy):
     """BaseProxy: refers to a shared object in a manager; methods run there.
 
-    ``str()`` shows the referent, ``repr()`` the proxy; it compares by value with its
-    referent, is unhashable, and pickles (to another process: a proxy; to its manager: the
-    referent).
+    ``str()`` shows the referent, ``repr()`` the proxy (``<Proxy[list] object at 0x...>``);
+    it compares by value with its referent, is unhashable, and pickles (to another process: a
+    proxy; to its manager: the referent).
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -190,6 +190,11 @@ class BaseProxy(_mpm.BaseProxy):
     def _getValue(self) -> Any:
         """A copy of the referent."""
         return self._getvalue()
+
+    def __repr__(self) -> str:
+        # processing's documented form (multiprocessing's is "<ListProxy object, typeid
+        # 'list' at 0x...>"): programs and doctests written for processing print it.
+        return f"<Proxy[{self._token.typeid}] object at {id(self):#x}>"
 
     def __reduce__(self) -> tuple[Any, ...]:
         _, (func, token, serializer, kwds) = super().__reduce__()
