@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         getLogger,
         waitForAnyChild,
     )
-    from .queues import BufferedQueue, Queue
+    from .queues import BufferedQueue, Queue, SimpleQueue
     from .sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
     from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
@@ -89,6 +89,7 @@ _LAZY = {
     "RawArray": "sharedctypes",
     "PipeQueue": "queues",
     "BufferedPipeQueue": "queues",
+    "SimpleQueue": "queues",
     "Finalize": "finalize",
     "ProcessExit": "process",
     "HAVE_NATIVE_SEMAPHORE": "synchronize",
@@ -105,6 +106,7 @@ __all__ = [
     "NOTSET",
     "SUBDEBUG",
     "SUBWARNING",
+    "Array",
     "BoundedSemaphore",
     "BufferTooShort",
     "BufferedQueue",
@@ -126,7 +128,9 @@ __all__ = [
     "SharedArray",
     "SharedStruct",
     "SharedValue",
+    "SimpleQueue",
     "TimeoutError",
+    "Value",
     "activeChildren",
     "active_children",
     "cpuCount",

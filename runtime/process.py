@@ -37,6 +37,15 @@ __all__ = [
     "waitForAnyChild",
 ]
 
+
+def _exitFunction() -> None:
+    """What a process runs as it ends (processing's private name, which its own tests call):
+    multiprocessing's exit function, which runs the finalizers and joins the children."""
+    from multiprocessing import util
+
+    util._exit_function()  # type: ignore[attr-defined]
+
+
 #: Exit code of a child that let ``ProcessExit`` end it (shown as ``stopped[ProcessExit]``).
 PROCESS_EXIT_CODE = 127
 #: The signal ``stop()`` sends; the child turns it into ``ProcessExit`` (POSIX only).

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .queues import BufferedQueue, Empty, Full, PipeQueue, Queue
+from .queues import BufferedQueue, Empty, Full, PipeQueue, Queue, SimpleQueue
 
-__all__ = ["BufferedQueue", "Empty", "Full", "PipeQueue", "Queue"]
+__all__ = ["BufferedQueue", "Empty", "Full", "PipeQueue", "Queue", "SimpleQueue"]

@@ -57,6 +57,7 @@ __all__ = [
     "Full",
     "PipeQueue",
     "Queue",
+    "SimpleQueue",
     "install_join_watch",
     "watch_join",
     "watch_start",
@@ -185,6 +186,12 @@ _NO_QSIZE = (
     "(macOS has no sem_getvalue()). Use empty() to learn whether items are waiting, or "
     "count the items you put and get."
 )
+
+
+def SimpleQueue(ctx: BaseContext | None = None) -> Any:
+    """SimpleQueue: a pipe and a lock, with put(), get() and empty() (0.39; 0.52's
+    ``processing.queue``): multiprocessing's own, of the default start method."""
+    return _context(ctx, "SimpleQueue(ctx)").SimpleQueue()
 
 
 def _context(ctx: BaseContext | None, call: str) -> BaseContext:

@@ -65,15 +65,28 @@ if HAVE_NATIVE_SEMAPHORE:  # multiprocessing.synchronize cannot even be imported
         """RLock: a recursive lock shared between processes (by inheritance)."""
         return synchronize.RLock(ctx=_context(ctx))
 
-    def Semaphore(value: int = 1, ctx: BaseContext | None = None) -> synchronize.Semaphore:
-        """Semaphore: a counter of available slots shared between processes (by inheritance)."""
-        return synchronize.Semaphore(value, ctx=_context(ctx))
+    # Semaphores are classes for the same reason as Condition and Event below (repr and
+    # pickling by name), and for processing's getValue().
 
-    def BoundedSemaphore(
-        value: int = 1, ctx: BaseContext | None = None
-    ) -> synchronize.BoundedSemaphore:
+    class Semaphore(synchronize.Semaphore):
+        """Semaphore: a counter of available slots shared between processes (by inheritance)."""
+
+        def __init__(self, value: int = 1, ctx: BaseContext | None = None) -> None:
+            super().__init__(value, ctx=_context(ctx))
+
+        def getValue(self) -> int:
+            """The counter's value (not available on macOS, as get_value())."""
+            return self.get_value()
+
+    class BoundedSemaphore(synchronize.BoundedSemaphore):
         """BoundedSemaphore: a semaphore that refuses to be released above its start value."""
-        return synchronize.BoundedSemaphore(value, ctx=_context(ctx))
+
+        def __init__(self, value: int = 1, ctx: BaseContext | None = None) -> None:
+            super().__init__(value, ctx=_context(ctx))
+
+        def getValue(self) -> int:
+            """The counter's value (not available on macOS, as get_value())."""
+            return self.get_value()
 
     # Condition and Event are classes named as processing names them: their reprs come from
     # the class name, and spawn pickles them by it, so the name must lead back to the class.

@@ -22,6 +22,7 @@ from typing import Any
 import processing
 import processing.connection
 import processing.heap
+import processing.queue
 import processing.queues
 import processing.reduction
 import processing.sharedctypes
@@ -492,3 +493,61 @@ def test_old_program_runs_unguarded_under_procrun(start_method: str, tmp_path: P
     result = run_procrun(script, start_method=start_method)
     assert_ok(result)
     assert out(result) == OLD_OUTPUT
+
+
+# -- names the original test suites use (0.39's SimpleQueue, 0.52's getValue, _exitFunction) --
+
+
+def echo_through(inbox: Any, outbox: Any) -> None:
+    outbox.put(inbox.get() * 2)
+
+
+def test_simple_queue_carries_items_to_a_child_and_back(method: str) -> None:
+    inbox, outbox = processing.SimpleQueue(), processing.queue.SimpleQueue()
+    assert inbox.empty()
+    inbox.put(21)
+    run_child(echo_through, inbox, outbox)
+    assert outbox.get() == 42 and outbox.empty()
+
+
+def test_star_import_gives_0_52_value_and_array_and_0_39_simple_queue() -> None:
+    assert {"Value", "Array", "SimpleQueue"} <= set(processing.__all__)
+    namespace: dict[str, Any] = {}
+    exec("from processing import *", namespace)
+    assert namespace["SimpleQueue"] is processing.SimpleQueue
+
+
+def take_one(semaphore: Any) -> None:
+    semaphore.acquire()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS semaphores have no value to read")
+def test_semaphore_get_value_sees_what_a_child_took(method: str) -> None:
+    semaphore = processing.Semaphore(3)
+    bounded = processing.BoundedSemaphore(2)
+    run_child(take_one, semaphore)
+    run_child(take_one, bounded)
+    assert (semaphore.getValue(), bounded.getValue()) == (2, 1)
+    assert repr(semaphore) == "<Semaphore(value=2)>"
+    assert repr(bounded) == "<BoundedSemaphore(value=1, maxvalue=2)>"
+
+
+def test_exit_function_runs_the_finalizers_as_a_process_ends(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "finalizers.py",
+        """
+import processing
+from processing.process import _exitFunction
+
+class Resource:
+    pass
+
+resource = Resource()
+processing.Finalize(resource, print, args=("finalized",), exitpriority=1)
+_exitFunction()
+print("after")
+""",
+    )
+    result = run_python(script)
+    assert_ok(result)
+    assert out(result).splitlines() == ["finalized", "after"]
