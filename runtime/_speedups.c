@@ -44,39 +44,42 @@ write_by_fallback(PyObject *array, PyObject *index, PyObject *value)
     return 0;
 }
 
-/* The fast path stores only exact ints: a bool, an int subclass or anything with
- * __index__ is the fallback's to judge, as is any error ctypes raises (a bad index). */
+/* Store a value the writer found to fit through ctypes; anything else, or an error from
+ * ctypes (a bad index), is the fallback's to judge and report. */
+static int
+store_or_fall_back(PyObject *array, PyObject *index, PyObject *value, int fits)
+{
+    if (fits && ctypes_store(array, index, value) == 0) {
+        return 0;
+    }
+    PyErr_Clear();
+    return write_by_fallback(array, index, value);
+}
+
+/* The fast path takes only exact ints: a bool, an int subclass or anything with __index__
+ * goes to the fallback, as does a deletion (value NULL). */
 #define SIGNED_WRITER(NAME, LOW, HIGH)                                                     \
     static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
     {                                                                                      \
-        if (value != NULL && PyLong_CheckExact(index) && PyLong_CheckExact(value)) {       \
-            int overflow;                                                                  \
-            long long number = PyLong_AsLongLongAndOverflow(value, &overflow);             \
-            if (!overflow && number >= (LOW) && number <= (HIGH)                           \
-                && !(number == -1 && PyErr_Occurred())) {                                  \
-                if (ctypes_store(array, index, value) == 0) {                              \
-                    return 0;                                                              \
-                }                                                                          \
-            }                                                                              \
-            PyErr_Clear();                                                                 \
+        if (value == NULL || !PyLong_CheckExact(index) || !PyLong_CheckExact(value)) {     \
+            return write_by_fallback(array, index, value);                                 \
         }                                                                                  \
-        return write_by_fallback(array, index, value);                                     \
+        int overflow;                                                                      \
+        long long number = PyLong_AsLongLongAndOverflow(value, &overflow);                 \
+        int fits = !overflow && number >= (LOW) && number <= (HIGH)                        \
+                   && !(number == -1 && PyErr_Occurred());                                 \
+        return store_or_fall_back(array, index, value, fits);                              \
     }
 
 #define UNSIGNED_WRITER(NAME, HIGH)                                                        \
     static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
     {                                                                                      \
-        if (value != NULL && PyLong_CheckExact(index) && PyLong_CheckExact(value)) {       \
-            unsigned long long number = PyLong_AsUnsignedLongLong(value);                  \
-            if (!(number == (unsigned long long)-1 && PyErr_Occurred())                    \
-                && number <= (HIGH)) {                                                     \
-                if (ctypes_store(array, index, value) == 0) {                              \
-                    return 0;                                                              \
-                }                                                                          \
-            }                                                                              \
-            PyErr_Clear();                                                                 \
+        if (value == NULL || !PyLong_CheckExact(index) || !PyLong_CheckExact(value)) {     \
+            return write_by_fallback(array, index, value);                                 \
         }                                                                                  \
-        return write_by_fallback(array, index, value);                                     \
+        unsigned long long number = PyLong_AsUnsignedLongLong(value);                      \
+        int fits = !(number == (unsigned long long)-1 && PyErr_Occurred()) && number <= (HIGH); \
+        return store_or_fall_back(array, index, value, fits);                              \
     }
 
 /* The bounds of each C type, as struct's native formats ('@') use them. */
