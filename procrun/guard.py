@@ -362,6 +362,8 @@ class _Classifier:
         self.action_bound: set[str] = set()
         self.defined: set[str] = set()
         self.touched: set[str] = set()
+        #: whether an action came before the statement being classified
+        self.after_an_action = False
         self.lazy_annotations = any(
             isinstance(s, ast.ImportFrom)
             and s.module == "__future__"
@@ -389,6 +391,7 @@ class _Classifier:
                 definition = False
             if not definition:
                 replayed_before_an_action = set(self.defined)
+                self.after_an_action = True
             if definition:
                 self._learn_imports(stmt)
                 self._learn_objects(stmt)
@@ -400,6 +403,13 @@ class _Classifier:
                 self.aliases = known_aliases
                 self.objects = {k: v for k, v in known_objects.items() if k not in bound}
                 changed = bound | set(_changed_roots(_walk_scope(stmt), self.aliases))
+                if _star_imports(stmt):
+                    # What ``from m import *`` binds is known only once it runs: a later
+                    # definition reading a name nothing in the module binds (not a
+                    # builtin) may read one of them, and a child replaying it would not
+                    # have it. Such names are taken as the action's, so that what reads
+                    # them runs once, and travels by copy.
+                    changed |= _names_of_unknown_origin(self.tree)
                 self.touched |= changed
                 # An action may call any function, so from here on what functions rebind or
                 # mutate may differ from its replayed value: a definition (say, an if test)
@@ -544,8 +554,30 @@ class _Classifier:
             ) and self._all_definitions(stmt.body)
         if isinstance(stmt, ast.Assert):
             return self.is_inert(stmt.test) and (stmt.msg is None or self.is_inert(stmt.msg))
+        if isinstance(stmt, ast.Raise) and not self.after_an_action:
+            # ``else: raise ValueError(...)`` after the branches that import: a child
+            # replaying the same inert tests takes the branch the parent took, which did not
+            # raise, since a parent that raised there ended before anything could start a
+            # child. After an action it may have started one, and raised since.
+            parts = [p for p in (stmt.exc, stmt.cause) if p is not None]
+            return all(self.is_inert(p) or self._is_exception(p) for p in parts)
         type_alias = getattr(ast, "TypeAlias", None)
         return type_alias is not None and isinstance(stmt, type_alias)
+
+    def _is_exception(self, node: ast.expr) -> bool:
+        """True for ``Error(inert arguments)``, ``Error`` a builtin exception or a class
+        the module defines (the call runs only where the parent's run raised too)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            return False
+        name = node.func.id
+        if name in self.action_bound or not self._inert_arguments(node):
+            return False
+        if name in self.defined:
+            return True
+        import builtins
+
+        value = getattr(builtins, name, None)
+        return isinstance(value, type) and issubclass(value, BaseException)
 
     def _all_definitions(self, body: list[ast.stmt]) -> bool:
         for stmt in body:
@@ -714,6 +746,30 @@ def imported_names(node: ast.AST) -> Iterator[tuple[str, str]]:
         for alias in node.names:
             if alias.name != "*":
                 yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+def _star_imports(stmt: ast.stmt) -> bool:
+    """True if ``stmt`` (or a block of it) runs a ``from module import *``."""
+    return any(
+        isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+        for node in _walk_scope(stmt)
+    )
+
+
+def _names_of_unknown_origin(tree: ast.Module) -> set[str]:
+    """Names the module's top level reads that no statement of it binds, nor builtins."""
+    import builtins
+
+    bound = {name for stmt in tree.body for name in bindings(stmt)}
+    return {
+        node.id
+        for stmt in tree.body
+        for node in _walk_scope(stmt)
+        if isinstance(node, ast.Name)
+        and isinstance(node.ctx, ast.Load)
+        and node.id not in bound
+        and not hasattr(builtins, node.id)
+    }
 
 
 def _is_name_target(target: ast.expr) -> bool:

@@ -119,10 +119,46 @@ REBOUND_IN_AN_IF = """
 """
 REBOUND_IN_AN_IF_OUTPUT = "limit 3\nlimit 5\n"
 
+#: A star import in an ``if`` whose test only the parent can evaluate (it reads what a call
+#: returned): the names it binds are known only once it ran, so what reads them (the class
+#: statement) runs once too, and travels by copy.
+STAR_IMPORT_CHOSEN_AT_RUN_TIME = """
+    import sys
+
+
+    def choose():
+        return "processes" if len(sys.argv) < 2 else sys.argv[1]
+
+
+    config = choose()
+    if config == "processes":
+        from multiprocessing import *
+    elif config == "threads":
+        from multiprocessing.dummy import *
+    else:
+        raise ValueError(f"no such configuration: {config}")
+
+
+    class Worker(Process):
+        def run(self):
+            print("worker", type(self).__name__, current_process().name, flush=True)
+
+
+    worker = Worker(name="one")
+    worker.start()
+    worker.join()
+    print("exit", worker.exitcode)
+"""
+STAR_IMPORT_CHOSEN_AT_RUN_TIME_OUTPUT = "worker Worker one\nexit 0\n"
+
 SCRIPTS = {
     "chooses_processes": (CHOOSES_PROCESSES, CHOOSES_PROCESSES_OUTPUT),
     "chosen_by_a_function": (CHOSEN_BY_A_FUNCTION, CHOSEN_BY_A_FUNCTION_OUTPUT),
     "rebound_in_an_if": (REBOUND_IN_AN_IF, REBOUND_IN_AN_IF_OUTPUT),
+    "star_import_chosen_at_run_time": (
+        STAR_IMPORT_CHOSEN_AT_RUN_TIME,
+        STAR_IMPORT_CHOSEN_AT_RUN_TIME_OUTPUT,
+    ),
 }
 #: The environment every script runs in (CHOOSES_PROCESSES reads CODEC).
 ENV = {"CODEC": "json"}
@@ -171,6 +207,16 @@ def test_constant_rebound_in_an_if_after_a_child_starts_is_seen_as_under_fork(
     result = run_procrun(script, start_method=start_method)
     assert_ok(result)
     assert out(result) == REBOUND_IN_AN_IF_OUTPUT
+
+
+def test_star_import_in_an_if_only_the_parent_can_evaluate_reaches_every_child(
+    tmp_path: Path, start_method: str
+) -> None:
+    script = write(tmp_path / "chosen_at_run_time.py", STAR_IMPORT_CHOSEN_AT_RUN_TIME)
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == STAR_IMPORT_CHOSEN_AT_RUN_TIME_OUTPUT
+    assert err(result) == ""
 
 
 def test_guarded_script_with_conditional_definitions_runs_as_under_python(

@@ -234,6 +234,62 @@ def test_conditional_star_import_is_replayed_with_what_it_defines() -> None:
     }
 
 
+def test_raise_in_the_else_of_a_replayed_if_keeps_it_replayed() -> None:
+    # The child takes the branch the parent took, which did not raise.
+    verdicts = classify(
+        """
+        import sys
+        class ConfigError(Exception): pass
+        config = 'processes'
+        if config == 'processes':
+            from multiprocessing import Process
+        elif config == 'threads':
+            from threading import Thread as Process
+        else:
+            raise ValueError('no such configuration: %s' % config)
+        if sys.platform == 'win32':
+            raise ConfigError(sys.platform) from None
+        if config == 'dummy':
+            raise SystemExit(load())
+        start()
+        if config != 'threads':
+            raise RuntimeError('after a child may have started')
+        """
+    )
+    assert verdicts == {
+        "import sys": True,
+        "class ConfigError(Exception): pass": True,
+        "config = 'processes'": True,
+        "if config == 'processes':": True,
+        "if sys.platform == 'win32':": True,
+        "if config == 'dummy':": False,  # the exception's argument calls something
+        "start()": False,
+        "if config != 'threads':": False,  # a child started above must not raise
+    }
+
+
+def test_star_import_in_an_action_makes_names_of_unknown_origin_actions() -> None:
+    verdicts = classify(
+        """
+        config = choose()
+        if config == 'processes':
+            from processing import *
+        class Worker(Process): pass
+        class Plain(object): pass
+        LIMIT = len('abc')
+        def work(): return Queue()
+        """
+    )
+    assert verdicts == {
+        "config = choose()": False,
+        "if config == 'processes':": False,
+        "class Worker(Process): pass": False,  # Process may come from the star import
+        "class Plain(object): pass": True,  # object is a builtin
+        "LIMIT = len('abc')": True,
+        "def work(): return Queue()": True,  # Queue is read when work runs, by copy then
+    }
+
+
 def test_if_testing_what_a_called_function_changed_is_an_action() -> None:
     # A child replays SETTINGS = {} but never runs configure(): evaluated there, the test
     # would raise KeyError (or take another branch than the parent took).
