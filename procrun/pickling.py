@@ -15,7 +15,9 @@ streams travel by name: each child gets its own ``sys.stdout`` (or ``stderr``, `
 
 from __future__ import annotations
 
+import io
 import marshal
+import pickle
 import sys
 from io import TextIOWrapper
 from types import CellType, CodeType, FunctionType, ModuleType
@@ -173,16 +175,42 @@ def module_globals(module: str) -> dict[str, Any]:
 def _reduce_class(cls: type) -> tuple[Any, ...]:
     data = _class_bytes.get(cls)
     if data is None:
-        from procrun.imports import import_unshadowed
-
-        cloudpickle = import_unshadowed("cloudpickle")
-        data = _class_bytes[cls] = cloudpickle.dumps(cls)
+        buffer = io.BytesIO()
+        _class_pickler()(buffer, protocol=pickle.DEFAULT_PROTOCOL).dump(cls)
+        data = _class_bytes[cls] = buffer.getvalue()
     return (_load, (data,))
 
 
-def _load(data: bytes) -> Any:
-    import pickle
+_ClassPickler: Any = None
 
+
+def _class_pickler() -> Any:
+    """cloudpickle's pickler, told what a child finds by name.
+
+    cloudpickle pickles everything of the main module by value: a class's base or a
+    function its methods read, replayed in the child, would travel as a copy, and with it
+    every global its methods read, down to what cannot be pickled (a ``ctypes.Structure``,
+    a started manager). Here what the child's replay makes travels by reference, and a
+    function by :func:`_reduce_function` (bound to the child's live globals, as the
+    functions outside the class are).
+    """
+    global _ClassPickler
+    if _ClassPickler is None:
+        from procrun.imports import import_unshadowed
+
+        cloudpickle = import_unshadowed("cloudpickle")
+
+        class ClassPickler(cloudpickle.Pickler):  # type: ignore[misc, name-defined]
+            def reducer_override(self, obj: Any) -> Any:
+                if isinstance(obj, type) and not _by_reference(obj):
+                    return super().reducer_override(obj)
+                return reducer_override(self, obj)
+
+        _ClassPickler = ClassPickler
+    return _ClassPickler
+
+
+def _load(data: bytes) -> Any:
     from procrun.imports import import_unshadowed
 
     # cloudpickle's bytes name its helpers (cloudpickle.cloudpickle...), which pickle would

@@ -374,6 +374,55 @@ def test_lambda_closure_and_nested_function_as_targets(tmp_path: Path, start_met
     )
 
 
+def test_class_made_by_a_call_travels_without_copying_what_the_child_replays(
+    tmp_path: Path, start_method: str
+) -> None:
+    # The class made by make() travels by value, but its base and the ctypes structure the
+    # base's method reads are the child's own (a Structure class cannot be pickled by value).
+    script = write(
+        tmp_path / "made_by_a_call.py",
+        """
+        import ctypes
+        from multiprocessing import Process, Queue
+
+        class Point(ctypes.Structure):
+            _fields_ = [("x", ctypes.c_int)]
+
+        class Base:
+            def describe(self):
+                return f"{type(self).__name__} over {Point.__name__}"
+
+        def make():
+            class Made(Base):
+                def __init__(self, n):
+                    super().__init__()
+                    self.n = n
+
+                def describe(self):
+                    return super().describe() + f" n={self.n} twice={self.twice(self.n)}"
+
+                @staticmethod
+                def twice(n):
+                    return 2 * n
+            return Made
+
+        def work(obj, queue):
+            queue.put((obj.describe(), type(obj).__bases__[0] is Base))
+
+        queue = Queue()
+        p = Process(target=work, args=(make()(3), queue))
+        p.start()
+        print(queue.get(timeout=30))
+        p.join()
+        print(p.exitcode)
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    assert out(result) == "('Made over Point n=3 twice=6', True)\n0\n"
+    assert err(result) == ""
+
+
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_unpicklable_global_warns_once_and_notes_the_name_error(
     tmp_path: Path, method: str
