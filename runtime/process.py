@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 from multiprocessing import connection
 from multiprocessing import process as _mp_process
 
@@ -162,12 +163,22 @@ class Process(OldProcessNames, OldProcessOnlyNames, multiprocessing.Process):
             culprit = _unpicklable_part(self)
             if culprit is None:
                 raise
+            if _under_procrun():
+                advice = (
+                    "procrun pickles functions, lambdas and closures by value, but not this: "
+                    "pass what the child can rebuild it from (a path, not an open file) or "
+                    "its process-shared counterpart (processing.Lock, not threading.Lock)"
+                )
+            else:
+                advice = (
+                    "Use a function defined at module level (not a lambda, closure, nested "
+                    "function or bound method), or run the script with procrun, which pickles "
+                    "lambdas and closures by value"
+                )
             raise pickle.PicklingError(
                 f"cannot start {self.name}: {culprit} cannot be pickled, and the "
                 f"{_start_method(self)} start method sends the target and its arguments to "
-                "the child by pickling. Use a function defined at module level (not a lambda, "
-                "closure, nested function or bound method), or run the script with procrun, "
-                f"which pickles lambdas and closures by value. ({error})"
+                f"the child by pickling. {advice}. ({error})"
             ) from error
         if self._ready_writer is not None:
             self._ready_writer.close()
@@ -271,6 +282,12 @@ def _exit_code_name(code: int) -> str:
 def _start_method(process: multiprocessing.process.BaseProcess) -> str:
     method = getattr(process, "_start_method", None)
     return str(method or multiprocessing.get_start_method())
+
+
+def _under_procrun() -> bool:
+    """Whether procrun runs this script (then its by-value pickling has been tried)."""
+    state = sys.modules.get("procrun.state")
+    return state is not None and getattr(state, "target", None) is not None
 
 
 def _unpicklable_part(process: multiprocessing.process.BaseProcess) -> str | None:

@@ -236,6 +236,30 @@ def test_lambda_target_works_under_procrun(tmp_path: Path) -> None:
     assert out(result) == "lambda ran\n"
 
 
+def test_unpicklable_argument_under_procrun_is_not_told_to_use_procrun(tmp_path: Path) -> None:
+    script = write(
+        tmp_path / "socket_arg.py",
+        """
+        import threading
+        import processing
+
+        def hold(lock):
+            pass
+
+        try:
+            processing.Process(target=hold, args=(threading.Lock(),)).start()
+        except Exception as error:
+            print(type(error).__name__, error)
+        """,
+    )
+    result = run_procrun(script, start_method="spawn")
+    assert_ok(result)
+    message = out(result)
+    assert message.startswith("PicklingError cannot start Process-1: argument 0 ")
+    assert "procrun pickles functions" in message and "processing.Lock" in message
+    assert "run the script with procrun" not in message
+
+
 def test_large_arguments_warn_once_with_the_largest(tmp_path: Path) -> None:
     script = write(
         tmp_path / "large.py",
