@@ -200,7 +200,7 @@ def _class_pickler() -> Any:
 
         cloudpickle = import_unshadowed("cloudpickle")
 
-        class ClassPickler(cloudpickle.Pickler):  # type: ignore[misc, name-defined]
+        class ClassPickler(cloudpickle.Pickler):  # type: ignore[name-defined]
             def reducer_override(self, obj: Any) -> Any:
                 if isinstance(obj, type) and not _by_reference(obj):
                     return super().reducer_override(obj)
