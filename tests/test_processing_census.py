@@ -113,6 +113,13 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "processing.heap": (),
     "processing.logger": (),
     "processing.forking": (),
+    "processing._processing": (
+        "BufferTooShort",
+        "Connection",
+        "ProcessError",
+        "readWriteBuffer",
+        "addressOfBuffer",
+    ),
     "processing.dummy": ("Process", "Pool", "Queue", "Manager", "dict", "list", "Namespace"),
     "processing.dummy.managers": (),
     "processing.dummy.connection": ("Listener", "Client", "Pipe"),

@@ -430,6 +430,53 @@ def test_heap_bad_sizes_are_named() -> None:
         processing.heap.BufferWrapper("8")
 
 
+# -- _processing (the original C extension's names) -----------------------------------------
+
+
+def test_processing_reads_its_c_extension_module_without_importing_it() -> None:
+    extension = processing._processing
+    assert extension.BufferTooShort is processing.BufferTooShort
+    assert extension.Connection is multiprocessing.connection.Connection
+    assert issubclass(extension.ProcessError, Exception)
+    if sys.platform != "win32":
+        assert extension.HAVE_FD_TRANSFER and extension.HAVE_SEM_OPEN
+        assert bool(getattr(extension, "HAVE_BROKEN_SEM_GETVALUE", False)) == (
+            sys.platform == "darwin"
+        )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file descriptors over a Unix socket")
+def test_send_fd_and_recv_fd_pass_a_working_descriptor(tmp_path: Path) -> None:
+    extension = processing._processing
+    sender, receiver = socket.socketpair()
+    path = tmp_path / "passed.txt"
+    with sender, receiver, open(path, "w") as original:
+        extension.sendFd(sender.fileno(), original.fileno())
+        passed = extension.recvFd(receiver.fileno())
+        assert passed != original.fileno()
+        with open(passed, "w") as again:
+            again.write("through the passed descriptor")
+        assert sender.fileno() >= 0 and receiver.fileno() >= 0  # the sockets stay open
+        with pytest.raises(TypeError, match="fd"):
+            extension.sendFd(sender.fileno(), "3")
+    assert path.read_text() == "through the passed descriptor"
+
+
+def test_buffer_helpers_give_a_writable_view_and_its_address() -> None:
+    extension = processing._processing
+    data = bytearray(b"abcdef")
+    view = extension.readWriteBuffer(data, 2, 3)
+    view[:] = b"XYZ"
+    assert data == bytearray(b"abXYZf")
+    address, length = extension.addressOfBuffer(data)
+    assert length == 6 and ctypes.string_at(address, 6) == b"abXYZf"
+    with pytest.raises(TypeError, match="read-only"):
+        extension.readWriteBuffer(b"bytes")
+    with pytest.raises(ValueError, match="offset"):
+        extension.readWriteBuffer(data, 7)
+    assert data == bytearray(b"abXYZf")
+
+
 # -- whole programs -------------------------------------------------------------------------
 
 OLD_PROGRAM = """
