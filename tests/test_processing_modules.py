@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import itertools
 import multiprocessing
 import os
 import queue
@@ -428,6 +429,35 @@ def test_heap_bad_sizes_are_named() -> None:
         processing.heap.BufferWrapper(-1)
     with pytest.raises(TypeError, match="size"):
         processing.heap.BufferWrapper("8")
+
+
+def test_heap_bookkeeping_tiles_every_arena_with_free_and_allocated_blocks() -> None:
+    # Programs check the heap as the original suite did: every arena is covered, without
+    # gap or overlap, by the free blocks (by length) and the allocated (arena, start, stop)
+    # blocks. Allocate blocks of many sizes, free every third, and walk the bookkeeping.
+    import random
+
+    generator = random.Random(1729)
+    blocks = [processing.heap.BufferWrapper(generator.randrange(1, 5000)) for _ in range(300)]
+    del blocks[::3]
+    heap = processing.heap.BufferWrapper._heap
+    assert isinstance(heap, processing.heap.Heap)
+    with heap._lock:
+        spans = [
+            (arena, start, stop, "free")
+            for seq in heap._len_to_seq.values()
+            for arena, start, stop in seq
+        ]
+        spans += [(arena, start, stop, "used") for arena, start, stop in heap._allocated_blocks]
+        arenas = list(heap._arenas)
+    assert any(kind == "used" for *_, kind in spans)
+    order = {id(arena): index for index, arena in enumerate(arenas)}
+    spans.sort(key=lambda span: (order[id(span[0])], span[1]))
+    for arena in arenas:
+        mine = [(start, stop) for owner, start, stop, _ in spans if owner is arena]
+        assert mine[0][0] == 0 and mine[-1][1] == arena.size
+        assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(mine))
+    del blocks
 
 
 # -- _processing (the original C extension's names) -----------------------------------------
