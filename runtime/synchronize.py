@@ -104,6 +104,11 @@ if HAVE_NATIVE_SEMAPHORE:  # multiprocessing.synchronize cannot even be imported
             ctx: BaseContext | None = None,
         ) -> None:
             super().__init__(lock, ctx=_context(ctx))
+            # Its three counting semaphores are processing's, with getValue(), as the
+            # original's were: programs and test suites check that no process still
+            # sleeps by reading them. The classes differ only in methods.
+            for name in ("_sleeping_count", "_woken_count", "_wait_semaphore"):
+                getattr(self, name).__class__ = Semaphore
 
         def notifyAll(self) -> None:
             """Wake every process waiting on the condition."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import array
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -47,6 +48,31 @@ def test_condition_repr_names_condition_its_lock_and_its_waiters() -> None:
     held = processing.Condition(processing.Lock())
     with held:
         assert repr(held) == "<Condition(<Lock(owner=MainProcess)>, 0)>"
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS semaphores have no value to read")
+def test_condition_counts_its_sleepers_in_semaphores_with_get_value() -> None:
+    # The original test suite checks that nobody still sleeps on a condition by reading its
+    # three counting semaphores with getValue(); they are processing's semaphores here too.
+    condition = processing.Condition()
+    counters = (condition._sleeping_count, condition._woken_count, condition._wait_semaphore)
+    assert all(isinstance(counter, processing.Semaphore) for counter in counters)
+    waiting = threading.Event()
+
+    def wait() -> None:
+        with condition:
+            waiting.set()
+            condition.wait(WAIT)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert waiting.wait(WAIT)
+    with condition:  # the waiter is asleep once it released the lock
+        assert condition._sleeping_count.getValue() - condition._woken_count.getValue() == 1
+        condition.notify()
+    waiter.join(WAIT)
+    assert condition._sleeping_count.getValue() == condition._woken_count.getValue()
+    assert condition._wait_semaphore.getValue() == 0
 
 
 def test_event_repr_names_event() -> None:
