@@ -101,7 +101,8 @@ class Pool(OldPoolNames, pool.Pool):
     def imap(  # type: ignore[override]
         self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = 1
     ) -> Iterator[Any]:
-        """Lazy ``map``: results in order; ``next(timeout)`` when ``chunksize`` is 1."""
+        """Lazy ``map``: results in order; the iterator's ``next(timeout)`` waits at most
+        ``timeout`` seconds."""
         return self._imap(super().imap, func, iterable, chunksize)
 
     def imap_unordered(  # type: ignore[override]
@@ -124,12 +125,34 @@ class Pool(OldPoolNames, pool.Pool):
         # The standard library hides the result in a generator; send the chunks as tasks.
         tasks = self._get_tasks(func, iterable, chunksize)  # type: ignore[attr-defined]
         chunks = _detached(method(pool.mapstar, tasks, 1))  # type: ignore[attr-defined]
-        return (item for chunk in chunks for item in chunk)
+        return _Unchunked(chunks)
 
     def shutdown(self) -> None:
         """shutdown: stop the workers once the work given to them is done, and wait (0.37)."""
         self.close()
         self.join()
+
+
+class _Unchunked:
+    """The results of an ``imap`` sent in chunks, one by one; ``next(timeout)`` as with
+    a chunk size of 1 (it raises ``multiprocessing.TimeoutError`` if the next chunk has not
+    come within ``timeout`` seconds)."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+        self._chunk: Iterator[Any] = iter(())
+
+    def __iter__(self) -> _Unchunked:
+        return self
+
+    def next(self, timeout: float | None = None) -> Any:
+        """The next result, waiting at most ``timeout`` seconds for it (None: for ever)."""
+        while True:
+            for item in self._chunk:
+                return item
+            self._chunk = iter(self._chunks.next(timeout))
+
+    __next__ = next
 
 
 def _detached(result: _Result) -> _Result:

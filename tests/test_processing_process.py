@@ -367,6 +367,35 @@ def test_pool_shutdown_finishes_the_work_then_stops_the_workers(
         ]
 
 
+def test_imap_next_with_a_timeout_waits_for_a_chunk_and_loses_nothing(
+    tmp_path: Path, start_method: str
+) -> None:
+    # With chunks of several results, next(timeout) still raises TimeoutError while the
+    # first chunk is being computed, and the results then arrive in order, none skipped.
+    functions = (
+        POOL
+        + """
+def slow_cube(x):
+    if x == 0:
+        time.sleep(1.0)
+    return x ** 3
+"""
+    )
+    body = """
+    pool = processing.Pool(1)
+    for method in (pool.imap, pool.imapUnordered):
+        results = method(slow_cube, range(5), chunksize=2)
+        try:
+            results.next(0.05)
+        except processing.TimeoutError:
+            print("timed out")
+        print(results.next(30), sorted(results))
+    pool.terminate()
+    """
+    for output in run_both(tmp_path, start_method, functions, body):
+        assert output.splitlines() == ["timed out", "0 [1, 8, 27, 64]"] * 2
+
+
 BAD_INPUT = """
 import time, logging, processing
 
