@@ -325,6 +325,30 @@ def test_dummy_connections_have_the_old_byte_method_names() -> None:
     client.join(WAIT)
 
 
+def test_dummy_current_process_answers_is_alive_in_any_thread() -> None:
+    # currentProcess() is the calling thread, however it was started; the original's
+    # threads all had isAlive(), which Python 3.9 removed from threading.Thread.
+    result = run_python(
+        "-c",
+        "import threading, processing.dummy as d\n"
+        "print(d.currentProcess().isAlive(), d.currentProcess().getName())\n"
+        "t = threading.Thread(target=lambda: print(d.currentProcess().isAlive()))\n"
+        "t.start(); t.join(); print(t.isAlive())\n"
+        "p = d.Process(target=lambda: print(d.currentProcess().getName()), name='Worker')\n"
+        "p.start(); p.join(); print(p.isAlive(), p.getExitCode())\n"
+        "print(d.Pool(1).apply(lambda: d.currentProcess().isAlive()))\n",
+    )
+    assert_ok(result)
+    assert out(result).splitlines() == [
+        "True MainThread",
+        "True",
+        "False",
+        "Worker",
+        "False 0",
+        "True",
+    ]
+
+
 def test_localmanager_module_has_the_local_manager() -> None:
     from processing.localmanager import LocalManager
 

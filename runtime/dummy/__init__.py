@@ -86,6 +86,22 @@ def currentProcess() -> threading.Thread:
     return threading.current_thread()
 
 
+def _give_every_thread_is_alive() -> None:
+    """Add ``isAlive()`` to ``threading.Thread``, which Python 3.9 removed.
+
+    ``currentProcess()`` returns the calling thread itself, whatever started it (the main
+    thread, a plain ``threading.Thread``, a pool's worker), and code written for the
+    original package asks it ``isAlive()``, as ``processing.dummy.Process`` answers it. Only
+    a name the standard library no longer defines is added, so nothing else changes; only
+    importing ``processing.dummy`` does this.
+    """
+    if not hasattr(threading.Thread, "isAlive"):
+        setattr(threading.Thread, "isAlive", OldProcessNames.isAlive)  # noqa: B010
+
+
+_give_every_thread_is_alive()
+
+
 def activeChildren() -> list[threading.Thread]:
     """activeChildren: the threads started from this one that are still running."""
     return _dummy.active_children()
