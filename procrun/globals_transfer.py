@@ -14,12 +14,19 @@ live in the parent's main namespace but that the replay does not make (pickles n
 Objects that carry file descriptors or semaphores are not pickled here but handed to the
 process object's own pickler (see ``_GlobalsPickler``): a Queue pickled twice by two picklers
 registers its descriptors twice, which breaks the child start.
+
+Thread-only synchronisation objects (``queue.Queue``, ``threading.Lock``, ``Event``, ...)
+cannot be pickled, yet fork copies them and a guarded script's re-import under spawn makes
+them anew; a function that reads one in a child (a manager's ``lambda: queue`` registered as
+a typeid) must find it. They travel as fresh objects with the contents fork would copy (see
+``_fork_copy``).
 """
 
 from __future__ import annotations
 
 import io
 import pickle
+import queue
 import sys
 import threading
 from types import FunctionType
@@ -257,7 +264,64 @@ class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
         ):
             self._shared.append(obj)
             return (_shared_object, (len(self._shared) - 1,))
+        copy = _fork_copy(obj)
+        if copy is not None:
+            return copy
         return pickling.reducer_override(self, obj)
+
+
+_QUEUES = (queue.Queue, queue.LifoQueue, queue.PriorityQueue)
+#: lock class -> what makes a fresh one (``_thread.lock`` cannot be called before 3.13)
+_LOCKS: dict[type, Any] = {
+    type(threading.Lock()): threading.Lock,
+    type(threading.RLock()): threading.RLock,
+    threading._PyRLock: threading._PyRLock,  # type: ignore[attr-defined]
+}
+
+
+def _fork_copy(obj: Any) -> tuple[Any, ...] | None:
+    """How to make, in the child, the copy of a thread-only object that fork would make.
+
+    Contents are copied as fork copies memory: a queue's items and unfinished count, an
+    event's flag, a semaphore's value. Locks come unlocked: a lock held in the parent is held
+    by one of the parent's threads, which the child does not have, so a held copy could never
+    be released (fork's own trap). Only the standard classes themselves: a subclass may keep
+    state of its own. None for anything else.
+    """
+    kind = type(obj)
+    if kind in _LOCKS:
+        return (_LOCKS[kind], ())
+    if kind in _QUEUES:
+        with obj.mutex:
+            return (_queue_copy, (kind, obj.maxsize, list(obj.queue), obj.unfinished_tasks))
+    if kind is threading.Event:
+        return (_event_copy, (obj.is_set(),))
+    if kind is threading.Condition:
+        return (threading.Condition, (obj._lock,))
+    if kind in (threading.Semaphore, threading.BoundedSemaphore):
+        return (_semaphore_copy, (kind, getattr(obj, "_initial_value", 1), obj._value))
+    return None
+
+
+def _queue_copy(kind: type, maxsize: int, items: list[Any], unfinished: int) -> Any:
+    copy = kind(maxsize)
+    for item in items:
+        copy._put(item)
+    copy.unfinished_tasks = unfinished
+    return copy
+
+
+def _event_copy(flag: bool) -> threading.Event:
+    event = threading.Event()
+    if flag:
+        event.set()
+    return event
+
+
+def _semaphore_copy(kind: type, initial: int, value: int) -> Any:
+    semaphore = kind(initial) if kind is threading.BoundedSemaphore else kind(value)
+    semaphore._value = value
+    return semaphore
 
 
 def _shared_object(index: int) -> Any:

@@ -92,6 +92,9 @@ DEFINITION_FACTORIES = frozenset(
         "threading.local",
         "threading.Lock",
         "threading.RLock",
+        # Wraps its lock and holds no state a module-level statement could give it: made
+        # anew in the child, it wraps the child's own lock, as under fork.
+        "threading.Condition",
     }
 )
 

@@ -423,6 +423,65 @@ def test_class_made_by_a_call_travels_without_copying_what_the_child_replays(
     assert err(result) == ""
 
 
+def test_thread_only_globals_reach_a_child_as_fork_copies_them(
+    tmp_path: Path, start_method: str
+) -> None:
+    # A queue.Queue or a threading lock at module level cannot be pickled, yet fork copies
+    # it and a guarded script's re-import makes it anew; a child's function (here also a
+    # manager's registered lambda, as the processing docs write it) must find it, with the
+    # parent's items, flag and count. A lock held in the parent comes unlocked under spawn
+    # (its holder thread is not in the child) and held under fork, as python's own.
+    script = write(
+        tmp_path / "thread_only.py",
+        """
+        import queue, threading, multiprocessing
+        from multiprocessing.managers import BaseManager
+
+        jobs = queue.PriorityQueue()
+        for job in (3, 1, 2):
+            jobs.put(job)
+        held = threading.Lock()
+        held.acquire()
+        free = threading.RLock()
+        ready = threading.Event()
+        ready.set()
+        turn = threading.Condition(free)
+        slots = threading.BoundedSemaphore(3)
+        slots.acquire()
+
+        def work():
+            taken = [jobs.get_nowait() for _ in range(3)]
+            print(taken, jobs.empty(), ready.is_set(), slots._value, turn._lock is free)
+            print(free.acquire(timeout=5), held.acquire(timeout=0.1))
+
+        class QueueManager(BaseManager):
+            pass
+
+        QueueManager.register("get_jobs", callable=lambda: jobs)
+
+        p = multiprocessing.Process(target=work)
+        p.start()
+        p.join()
+        print(p.exitcode, jobs.qsize())
+        manager = QueueManager()
+        manager.start()
+        remote = manager.get_jobs()
+        print(remote.get(), remote.qsize())
+        manager.shutdown()
+        """,
+    )
+    result = run_procrun(script, start_method=start_method)
+    assert_ok(result)
+    held = "False" if start_method == "fork" else "True"
+    assert out(result).splitlines() == [
+        "[1, 2, 3] True True 2 True",
+        f"True {held}",
+        "0 3",
+        "1 2",
+    ]
+    assert err(result) == ""
+
+
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_unpicklable_global_warns_once_and_notes_the_name_error(
     tmp_path: Path, method: str
