@@ -11,9 +11,10 @@ programs this module serves were written against it:
 
 - ``lock=`` may be any true value to get a new lock, a Lock or RLock to use, or any false
   value (``None`` included) for no lock;
-- a ``'c'`` (``c_char``) value or array may be given a ``str`` as Python 2 programs did; it
-  is stored encoded as Latin-1, and read back as ``bytes`` (Python 3 has no other byte
-  string);
+- a ``'c'`` (``c_char``) value or array may be given a ``str`` as Python 2 programs did,
+  when made and, through its lock's wrapper, when ``.value`` is assigned; it is stored
+  encoded as Latin-1, and read back as ``bytes`` (Python 3 has no other byte string); a raw
+  one (``lock=False``) is ctypes' own object and takes bytes only;
 
 and what would go wrong silently or far away is refused where it is written: a
 ``threading`` lock (which no other process can see), an unknown typecode, an initializer
@@ -86,9 +87,34 @@ def _old_names_class(base: type) -> type:
     return cls
 
 
+def _char_value() -> property:
+    """``.value`` of a synchronized ``c_char`` object, which also takes a Python 2 ``str``."""
+
+    def get(self: Any) -> bytes:
+        with self:
+            value: bytes = self._obj.value
+            return value
+
+    def set(self: Any, value: Any) -> None:
+        value = _as_bytes(ctypes.c_char, value)
+        with self:
+            self._obj.value = value
+
+    return property(get, set, doc="The bytes held (a str is stored as its Latin-1 bytes).")
+
+
 Synchronized = _old_names_class(_mp_sharedctypes.Synchronized)
 SynchronizedArray = _old_names_class(_mp_sharedctypes.SynchronizedArray)
-SynchronizedString = _old_names_class(_mp_sharedctypes.SynchronizedString)
+SynchronizedString = type(
+    "SynchronizedString",
+    (_OldNames, _mp_sharedctypes.SynchronizedString),
+    {"value": _char_value(), "__module__": __name__},
+)
+# A 'c' Value: the same wrapper, its value taking a str too. A class of its own, so that the
+# value of every other Value is multiprocessing's property, at its speed.
+_SynchronizedChar = type(
+    "Synchronized", (Synchronized,), {"value": _char_value(), "__module__": __name__}
+)
 
 
 def _ctype(typecode_or_type: Any) -> type:
@@ -225,7 +251,7 @@ _struct_classes: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictiona
 
 def _wrapper_class(obj: Any) -> type:
     if isinstance(obj, ctypes._SimpleCData):
-        return Synchronized
+        return _SynchronizedChar if type(obj) is ctypes.c_char else Synchronized
     if isinstance(obj, ctypes.Array):
         return SynchronizedString if obj._type_ is ctypes.c_char else SynchronizedArray
     ctype = type(obj)

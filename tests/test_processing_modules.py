@@ -196,6 +196,24 @@ def test_a_wrong_value_leaves_shared_data_unchanged() -> None:
     value.getlock().release()
 
 
+def write_text(letter: Any, word: Any) -> None:
+    letter.value = "z"
+    word.value = "from the child"
+
+
+def test_char_value_and_array_take_a_str_assigned_as_python_2_did(method: str) -> None:
+    letter, word = processing.Value("c", "a"), processing.Array("c", 20)
+    letter.value, word.value = "b", "hello"
+    assert (letter.value, word.value) == (b"b", b"hello")
+    run_child(write_text, letter, word)
+    assert (letter.value, word.value) == (b"z", b"from the child")
+    with pytest.raises(ValueError, match="c_wchar"):
+        word.value = "caf\u00e9 \u20ac"
+    assert word.value == b"from the child"
+    number = processing.Value("i", 1)
+    assert type(number).value is multiprocessing.sharedctypes.Synchronized.value
+
+
 # -- connection -----------------------------------------------------------------------------
 
 
