@@ -12,9 +12,9 @@ programs this module serves were written against it:
 - ``lock=`` may be any true value to get a new lock, a Lock or RLock to use, or any false
   value (``None`` included) for no lock;
 - a ``'c'`` (``c_char``) value or array may be given a ``str`` as Python 2 programs did,
-  when made and, through its lock's wrapper, when ``.value`` is assigned; it is stored
-  encoded as Latin-1, and read back as ``bytes`` (Python 3 has no other byte string); a raw
-  one (``lock=False``) is ctypes' own object and takes bytes only;
+  when made and when ``.value`` is assigned; it is stored encoded as Latin-1, and read back
+  as ``bytes`` (Python 3 has no other byte string); a raw ``'c'`` value (``RawValue``) is
+  ctypes' own ``c_char``, which takes bytes only;
 
 and what would go wrong silently or far away is refused where it is written: a
 ``threading`` lock (which no other process can see), an unknown typecode, an initializer
@@ -168,7 +168,47 @@ def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
         )
     if isinstance(size_or_initializer, int) and size_or_initializer < 0:
         raise ValueError(f"size_or_initializer {size_or_initializer} is negative: give a length")
-    return _mp_sharedctypes.RawArray(ctype, size_or_initializer)
+    array: Any = _mp_sharedctypes.RawArray(ctype, size_or_initializer)
+    if ctype is ctypes.c_char:
+        # The same shared memory, seen through the class whose .value takes a str too.
+        return _rebuild_char_array(array._wrapper, array._length_)
+    return array
+
+
+#: length -> the ``c_char`` array class of that length whose ``.value`` also takes a str
+_char_arrays: dict[int, type] = {}
+
+
+def _char_array(length: int) -> Any:
+    """``c_char * length``, its ``.value`` taking a Python 2 ``str`` as well (Latin-1)."""
+    cls = _char_arrays.get(length)
+    if cls is None:
+        base = ctypes.c_char * length
+        plain = base.__dict__["value"]
+
+        def set_value(self: Any, value: Any) -> None:
+            plain.__set__(self, _as_bytes(ctypes.c_char, value))
+
+        cls = type(base.__name__, (base,), {"__module__": __name__})
+        # Set after the class is made: ctypes gives every new c_char array class its own.
+        cls.value = property(plain.__get__, set_value, doc="The bytes up to the first NUL.")  # type: ignore[attr-defined]
+        from multiprocessing.reduction import ForkingPickler
+
+        # multiprocessing's reducer would rebuild the plain ctypes class in a child.
+        ForkingPickler.register(cls, _reduce_char_array)
+        _char_arrays[length] = cls
+    return cls
+
+
+def _reduce_char_array(array: Any) -> tuple[Any, ...]:
+    assert_spawning(array)
+    return _rebuild_char_array, (array._wrapper, array._length_)
+
+
+def _rebuild_char_array(wrapper: Any, length: int) -> Any:
+    array = _char_array(length).from_buffer(wrapper.create_memoryview())
+    array._wrapper = wrapper  # keeps the shared memory alive as long as the array
+    return array
 
 
 def Value(
@@ -222,6 +262,8 @@ def copy(obj: Any) -> Any:
         )
     if not isinstance(obj, (ctypes._SimpleCData, ctypes.Array, ctypes.Structure, ctypes.Union)):
         raise TypeError(f"copy() takes a ctypes object such as RawValue('i', 1), not {obj!r}")
+    if isinstance(obj, ctypes.Array) and obj._type_ is ctypes.c_char:
+        return RawArray(ctypes.c_char, obj.raw)  # of the class whose .value takes a str
     return _mp_sharedctypes.copy(obj)
 
 

@@ -196,9 +196,11 @@ def test_a_wrong_value_leaves_shared_data_unchanged() -> None:
     value.getlock().release()
 
 
-def write_text(letter: Any, word: Any) -> None:
+def write_text(letter: Any, word: Any, raw: Any = None) -> None:
     letter.value = "z"
     word.value = "from the child"
+    if raw is not None:
+        raw.value = "raw child"
 
 
 def test_char_value_and_array_take_a_str_assigned_as_python_2_did(method: str) -> None:
@@ -212,6 +214,19 @@ def test_char_value_and_array_take_a_str_assigned_as_python_2_did(method: str) -
     assert word.value == b"from the child"
     number = processing.Value("i", 1)
     assert type(number).value is multiprocessing.sharedctypes.Synchronized.value
+
+
+def test_raw_char_array_takes_a_str_here_in_a_child_and_in_a_copy(method: str) -> None:
+    raw = processing.Array("c", 12, lock=False)
+    raw.value = "raw"
+    twin = processing.sharedctypes.copy(raw)
+    twin.value = "twin"
+    assert (raw.value, twin.value, len(twin)) == (b"raw", b"twin", 12)
+    run_child(write_text, processing.Value("c"), processing.Array("c", 20), twin)
+    assert (raw.value, twin.value) == (b"raw", b"raw child")
+    with pytest.raises(ValueError, match="c_wchar"):
+        raw.value = "\u20ac"
+    assert raw.value == b"raw"
 
 
 # -- connection -----------------------------------------------------------------------------
