@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import processing
 import pytest
@@ -26,9 +27,8 @@ WAIT = 30
 # -- synchronization objects ---------------------------------------------------------------
 
 
-def test_condition_repr_names_condition_its_lock_and_its_waiters() -> None:
-    condition = processing.Condition()
-    assert repr(condition) == "<Condition(<RLock(None, 0)>, 0)>"
+def start_waiting_on(condition: Any) -> threading.Thread:
+    """A thread that waits on ``condition`` (for at most WAIT seconds), once it waits."""
     waiting = threading.Event()
 
     def wait() -> None:
@@ -39,6 +39,13 @@ def test_condition_repr_names_condition_its_lock_and_its_waiters() -> None:
     waiter = threading.Thread(target=wait)
     waiter.start()
     assert waiting.wait(WAIT)
+    return waiter
+
+
+def test_condition_repr_names_condition_its_lock_and_its_waiters() -> None:
+    condition = processing.Condition()
+    assert repr(condition) == "<Condition(<RLock(None, 0)>, 0)>"
+    waiter = start_waiting_on(condition)
     with condition:  # the waiter released the lock in wait(): one waiter, lock ours twice
         with condition:
             assert repr(condition) == "<Condition(<RLock(MainProcess, 2)>, 1)>"
@@ -57,16 +64,7 @@ def test_condition_counts_its_sleepers_in_semaphores_with_get_value() -> None:
     condition = processing.Condition()
     counters = (condition._sleeping_count, condition._woken_count, condition._wait_semaphore)
     assert all(isinstance(counter, processing.Semaphore) for counter in counters)
-    waiting = threading.Event()
-
-    def wait() -> None:
-        with condition:
-            waiting.set()
-            condition.wait(WAIT)
-
-    waiter = threading.Thread(target=wait)
-    waiter.start()
-    assert waiting.wait(WAIT)
+    waiter = start_waiting_on(condition)
     with condition:  # the waiter is asleep once it released the lock
         assert condition._sleeping_count.getValue() - condition._woken_count.getValue() == 1
         condition.notify()
