@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import queue
 import sys
 import threading
 from types import FunctionType
@@ -256,6 +255,7 @@ class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
         if sharedctypes is not None:
             ctypes_reducer = sharedctypes.reduce_ctype
         self._ctypes_reducer = ctypes_reducer
+        self._queue_types = _queue_types()
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, self._shared_types) or (
@@ -264,13 +264,20 @@ class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
         ):
             self._shared.append(obj)
             return (_shared_object, (len(self._shared) - 1,))
-        copy = _fork_copy(obj)
+        copy = _fork_copy(obj, self._queue_types)
         if copy is not None:
             return copy
         return pickling.reducer_override(self, obj)
 
 
-_QUEUES = (queue.Queue, queue.LifoQueue, queue.PriorityQueue)
+def _queue_types() -> tuple[type, ...]:
+    """The ``queue`` module's queue classes, if loaded: not imported here, since a fork server
+    imports this module and a ``queue.py`` in its current directory would be found first."""
+    module = sys.modules.get("queue")
+    names = ("Queue", "LifoQueue", "PriorityQueue")
+    return tuple(getattr(module, name) for name in names if hasattr(module, name))
+
+
 #: lock class -> what makes a fresh one (``_thread.lock`` cannot be called before 3.13)
 _LOCKS: dict[type, Any] = {
     type(threading.Lock()): threading.Lock,
@@ -279,7 +286,7 @@ _LOCKS: dict[type, Any] = {
 }
 
 
-def _fork_copy(obj: Any) -> tuple[Any, ...] | None:
+def _fork_copy(obj: Any, queues: tuple[type, ...]) -> tuple[Any, ...] | None:
     """How to make, in the child, the copy of a thread-only object that fork would make.
 
     Contents are copied as fork copies memory: a queue's items and unfinished count, an
@@ -291,7 +298,7 @@ def _fork_copy(obj: Any) -> tuple[Any, ...] | None:
     kind = type(obj)
     if kind in _LOCKS:
         return (_LOCKS[kind], ())
-    if kind in _QUEUES:
+    if kind in queues:
         with obj.mutex:
             return (_queue_copy, (kind, obj.maxsize, list(obj.queue), obj.unfinished_tasks))
     if kind is threading.Event:
