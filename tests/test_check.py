@@ -150,23 +150,29 @@ def test_files_without_a_process_api_have_no_findings() -> None:
 
 def test_syntax_errors_raise_a_one_line_source_error() -> None:
     with pytest.raises(SourceError) as caught:
-        check_source("def f(:\n    pass\n")
-    assert "\n" not in str(caught.value) and caught.value.line == 1
+        check_source("import multiprocessing\ndef f(:\n    pass\n")
+    assert "\n" not in str(caught.value) and caught.value.line == 2
+
+
+def test_a_file_that_names_no_process_api_is_not_even_parsed() -> None:
+    # The byte search decides before the parser runs: most files cannot start a process.
+    assert check_source("def f(:\n    pass\n") == []
+    assert check_source(b"\x00\x01binary, no process API\n") == []
 
 
 def test_python_2_is_reported_as_python_2() -> None:
     with pytest.raises(Python2Error, match=r"Python 2.*print statement"):
         check_source(b"import processing\nprint 'hello'\n")
     with pytest.raises(Python2Error, match="except E, e"):
-        check_source("try:\n    pass\nexcept ValueError, e:\n    pass\n")
+        check_source("import processing\ntry:\n    pass\nexcept ValueError, e:\n    pass\n")
 
 
 def test_binary_and_undeclared_non_utf8_input_raise_source_errors() -> None:
     with pytest.raises(SourceError, match="binary"):
-        check_source(b"\x00\x01\x02import os\n")
+        check_source(b"\x00\x01\x02import multiprocessing\n")
     with pytest.raises(SourceError, match="not UTF-8 and no encoding declaration"):
-        check_source(b"name = '\xe9t\xe9'\n")
-    declared = b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n"
+        check_source(b"import multiprocessing\nname = '\xe9t\xe9'\n")
+    declared = b"# -*- coding: latin-1 -*-\nimport multiprocessing\nname = '\xe9t\xe9'\n"
     assert check_source(declared) == []
 
 
@@ -177,6 +183,25 @@ def test_suppression_comments_silence_the_named_codes_only() -> None:
     assert check_source(base + "  # procrun: ignore[PR001, PR003]\n") == []
     assert check_source(base + "  # procrun: ignore\n") == []
     assert [f.code for f in check_source(base + "  # procrun: ignore[PR004]\n")] == ["PR003"]
+
+
+@pytest.mark.parametrize(
+    ("comment", "kept"),
+    [
+        ("# noqa", []),
+        ("# NOQA", []),
+        ("# noqa: PR003", []),
+        ("# noqa:PR001,PR003", []),
+        ("# noqa: pr003 because the child never runs it", []),
+        ("# noqa: E501", ["PR003"]),  # another linter's code silences nothing of ours
+        ("# Procrun: Ignore[pr003]", []),
+        ("# PROCRUN: IGNORE", []),
+        ("# procrun: ignore[PR001]", ["PR003"]),
+    ],
+)
+def test_ruff_noqa_and_procrun_comments_in_any_case(comment: str, kept: list[str]) -> None:
+    base = "import multiprocessing as mp\n\n\ndef main():\n    mp.Process(target=lambda: 1)"
+    assert [f.code for f in check_source(f"{base}  {comment}\n")] == kept
 
 
 def test_select_keeps_only_the_given_codes() -> None:
@@ -260,14 +285,14 @@ def test_select_and_ignore_options(project: Path, capsys: pytest.CaptureFixture[
     assert checked(capsys, "bad.py", "--select", "PR001", "--select", "PR002")[0] == 1
 
 
-def test_unknown_codes_and_missing_paths_are_usage_errors(
+def test_unknown_codes_are_usage_errors_and_a_missing_path_is_a_finding(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, _, err = checked(capsys, "bad.py", "--select", "PR999")
     assert status == 2 and err.startswith("procrun: error: --select: unknown rule code 'PR999'")
     status, out, err = checked(capsys, "missing.py", "bad.py")
-    assert status == 2
-    assert err == "missing.py: error: No such file or directory\n"
+    assert status == 1 and err == ""
+    assert "missing.py:1:1 E902 No such file or directory\n" in out
     assert "bad.py:8:6 PR001" in out
 
 
@@ -290,7 +315,7 @@ def test_sarif_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert log["version"] == "2.1.0" and "sarif-2.1.0" in log["$schema"]
     (run,) = log["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == CODES
+    assert [r["id"] for r in rules] == [*CODES, "E902", "E999"]
     assert all(r["shortDescription"]["text"] and r["help"]["text"] for r in rules)
     result = run["results"][0]
     assert result["ruleId"] == "PR001" and rules[result["ruleIndex"]]["id"] == "PR001"
@@ -366,25 +391,34 @@ def test_broken_pyproject_is_a_usage_error(
 def test_bad_input_is_one_line_each_and_the_rest_is_still_checked(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (project / "binary.py").write_bytes(b"\x7fELF\x00\x00\x01")
-    (project / "latin.py").write_bytes(b"name = '\xe9t\xe9'\n")
-    write(project / "broken.py", "def f(:\n    pass\n")
-    write(project / "old.py", "print 'hello'\n")
+    # Each is a finding, as in ruff: E902 where the file cannot be read, E999 where it does
+    # not parse (at the place the parser stopped); exit 1, nothing on stderr.
+    (project / "binary.py").write_bytes(b"\x7fELF\x00\x00\x01import multiprocessing")
+    (project / "latin.py").write_bytes(b"import multiprocessing\nname = '\xe9t\xe9'\n")
+    write(project / "broken.py", "import multiprocessing\ndef f(:\n    pass\n")
+    write(project / "old.py", "import processing\nprint 'hello'\n")
     (project / "dangling.py").symlink_to(project / "nowhere.py")
     (project / "package.py").mkdir()  # a directory with a .py name is walked, not read
     status, out, err = checked(capsys, ".")
-    assert status == 2
+    assert (status, err) == (1, "")
     assert "bad.py:8:6 PR001" in out
-    lines = sorted(err.splitlines())
+    lines = sorted(line for line in out.splitlines() if " E9" in line)
     assert lines == [
-        "binary.py: error: binary file (contains NUL bytes), not Python source",
-        "broken.py: error: line 1, column 7: syntax error: invalid syntax",
-        "dangling.py: error: No such file or directory",
-        "latin.py: error: not UTF-8 and no encoding declaration (PEP 263): add "
+        "binary.py:1:1 E902 binary file (contains NUL bytes), not Python source",
+        "broken.py:2:7 E999 syntax error: invalid syntax",
+        "dangling.py:1:1 E902 No such file or directory",
+        "latin.py:1:1 E902 not UTF-8 and no encoding declaration (PEP 263): add "
         "'# -*- coding: ... -*-'",
-        "old.py: error: line 1, column 1: Python 2 source; procrun checks Python 3 code "
+        "old.py:2:1 E999 Python 2 source; procrun checks Python 3 code "
         "(port it first, e.g. with 2to3) (print statement)",
     ]
+    for output_format, needle in (
+        ("json", '"code": "E999"'),
+        ("sarif", '"ruleId": "E902"'),
+        ("github", "title=E999::syntax error"),
+    ):
+        status, out, err = checked(capsys, ".", "--format", output_format)
+        assert (status, err) == (1, "") and needle in out, output_format
 
 
 def procrun_check(
@@ -396,15 +430,42 @@ def procrun_check(
     )
 
 
-def test_unreadable_file_is_reported_and_exit_is_2(project: Path) -> None:
+def test_unreadable_file_is_a_finding_and_exit_is_1(project: Path) -> None:
     prefix = without_permission_override()
     secret = project / "secret.py"
     secret.write_text("import os\n")
     secret.chmod(0)
     result = procrun_check(".", cwd=project, prefix=prefix, env={"PYTHONPATH": str(ROOT)})
-    assert result.returncode == 2, result.stderr
-    assert "secret.py: error: Permission denied\n" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "secret.py:1:1 E902 Permission denied\n" in result.stdout
     assert "bad.py:8:6 PR001" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_and_link_loops_in_a_tree_are_skipped_never_read(project: Path) -> None:
+    # Opening a FIFO waits for a writer: the walk must not even try. Named on the command
+    # line, it is refused (E902) without being opened.
+    os.mkfifo(project / "pipe.py")
+    (project / "loop.py").symlink_to(project / "loop.py")
+    result = procrun_check(".", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "pipe.py" not in result.stdout and "loop.py" not in result.stdout
+    assert "bad.py:8:6 PR001" in result.stdout
+    result = procrun_check("pipe.py", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout.startswith("pipe.py:1:1 E902 not a regular file")
+
+
+def test_no_python_files_or_no_rules_is_said_not_all_checks_passed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "empty").mkdir()
+    status, out, err = checked(capsys, "empty")
+    assert (status, out) == (0, "")
+    assert err == "procrun: warning: no Python files found under the given paths\n"
+    status, out, err = checked(capsys, "bad.py", "--ignore", "ALL")
+    assert (status, out) == (0, "")
+    assert err.startswith("procrun: warning: every rule is deselected")
 
 
 def test_command_output_is_plain_when_piped_and_with_no_color(project: Path) -> None:
@@ -428,7 +489,8 @@ def test_parallel_and_serial_runs_agree(capsys: pytest.CaptureFixture[str]) -> N
     serial = check_paths([str(CORPUS)], jobs=1)
     parallel = check_paths([str(CORPUS)], jobs=2)
     assert serial.findings == parallel.findings and serial.errors == parallel.errors
-    assert serial.exit_status == 2  # the Python 2 file
+    assert serial.exit_status == 1 and not serial.errors
+    assert "E999" in {f.code for f in serial.findings}  # the Python 2 file
 
 
 def test_pre_commit_hook_runs_procrun_check() -> None:

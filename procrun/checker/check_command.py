@@ -11,7 +11,7 @@ from typing import TextIO
 from procrun.checker import render
 from procrun.checker.config import Config, ConfigError, find_pyproject, load, with_options
 from procrun.checker.rules import BY_CODE, RULES, Rule
-from procrun.checker.runner import Report, check_paths
+from procrun.checker.runner import FILE_PROBLEMS, Report, check_paths
 from procrun.checker.streams import tolerant
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -52,8 +52,15 @@ def run_check(
     report = check_paths(paths or ["."], config.codes, config.exclude, jobs)
     for path, message in report.errors:
         err.write(f"{path}: error: {message}\n")
+    if not report.checked:
+        err.write("procrun: warning: no Python files found under the given paths\n")
+    elif not config.codes:
+        err.write(
+            "procrun: warning: every rule is deselected (by --select/--ignore or "
+            "[tool.procrun]): only files that cannot be read or parsed are reported\n"
+        )
     try:
-        _print(report, output_format, color, out)
+        _print(report, output_format, color, out, bool(report.checked and config.codes))
         out.flush()
     except BrokenPipeError:
         # The reader went away (``procrun check | head``): as for any Unix filter, that is
@@ -70,7 +77,9 @@ def _config(path: str | None, select: Sequence[str] | None, ignore: Sequence[str
     return with_options(load(source), select, ignore)
 
 
-def _print(report: Report, output_format: str, color: bool | None, out: TextIO) -> None:
+def _print(
+    report: Report, output_format: str, color: bool | None, out: TextIO, something_checked: bool
+) -> None:
     findings = report.findings
     if output_format == "json":
         out.write(render.as_json(findings, rule_texts()))
@@ -85,7 +94,7 @@ def _print(report: Report, output_format: str, color: bool | None, out: TextIO) 
         render.print_rich(findings, report.source_line)
     else:
         out.write(render.text(findings, report.source_line))
-    if output_format == "text" and not findings and not report.errors:
+    if output_format == "text" and not findings and not report.errors and something_checked:
         out.write("All checks passed!\n")
 
 
@@ -98,12 +107,16 @@ def _use_color(color: bool | None, out: TextIO) -> bool:
 
 
 def rule_texts() -> list[render.RuleText]:
-    return [
+    """The rules, then the two codes for files that cannot be checked (E902, E999)."""
+    texts = [
         render.RuleText(
             r.code, r.name, r.summary, f"{r.rationale}\n\nGuideline: {r.guideline}", r.fixable
         )
         for r in RULES
     ]
+    for code, (name, summary) in FILE_PROBLEMS.items():
+        texts.append(render.RuleText(code, name, summary, summary))
+    return texts
 
 
 def explain_rule(code: str) -> str:

@@ -75,16 +75,19 @@ def check_source(
     """The findings for one module's ``source``, sorted by position.
 
     ``bytes`` are decoded as Python does (PEP 263 declaration, else UTF-8). Findings whose
-    line carries ``# procrun: ignore`` or ``# procrun: ignore[PR003, ...]`` are dropped;
-    ``select``, if given, keeps only those codes.
+    line carries ``# procrun: ignore`` or ``# procrun: ignore[PR003, ...]``, or ruff's
+    ``noqa`` comment, blanket or with codes (either in any case), are dropped; ``select``, if
+    given, keeps only those codes.
 
-    Raises :class:`SourceError` (:class:`Python2Error` for Python 2 code) with a one-line
-    message when the source cannot be parsed: no finding stands for a syntax error.
+    A source that imports no process API (a search of its bytes) is not even parsed: most
+    files are such, and no rule applies to them. Otherwise raises :class:`SourceError`
+    (:class:`Python2Error` for Python 2 code) with a one-line message when the source cannot
+    be parsed.
     """
-    tree = parse_source(source, path)
     raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogateescape")
     if not _PROCESS_IMPORT.search(raw):
-        return []  # no process API imported: no rule can apply
+        return []  # no process API imported: no rule can apply, and no need to parse
+    tree = parse_source(source, path)
     findings = _Checker(tree, raw, path).run()
     if select is not None:
         findings = [f for f in findings if f.code in select]
@@ -163,7 +166,11 @@ def _decoding_message(source: str | bytes, detail: str) -> str:
     return f"cannot decode: {detail.removeprefix('(unicode error) ')}"
 
 
-_SUPPRESSION = re.compile(r"#\s*procrun:\s*ignore\b(?:\[([^\]]*)\])?")
+#: ``# procrun: ignore`` / ``# procrun: ignore[PR001, PR003]``, in any case.
+_SUPPRESSION = re.compile(r"#\s*procrun:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
+#: ruff's (and flake8's) blanket ``noqa`` comment, or ``noqa:`` with codes (``PR001, PR003``),
+#: in any case; codes are letters then digits, separated by commas or spaces.
+_NOQA = re.compile(r"#\s*noqa\b(?::\s*([A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
 
 
 def _finish(findings: list[Finding], raw: bytes) -> list[Finding]:
@@ -173,13 +180,10 @@ def _finish(findings: list[Finding], raw: bytes) -> list[Finding]:
     for finding in findings:
         text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else b""
         col = finding.col
-        if not text.isascii():
-            decoded = text.decode("utf-8", "replace")
-            if b"procrun" in text and _suppressed(decoded, finding.code):
-                continue
-            col = len(text[: col - 1].decode("utf-8", "replace")) + 1
-        elif b"procrun" in text and _suppressed(text.decode("ascii"), finding.code):
+        if b"#" in text and _suppressed(text.decode("utf-8", "replace"), finding.code):
             continue
+        if not text.isascii():
+            col = len(text[: col - 1].decode("utf-8", "replace")) + 1
         if col != finding.col:
             finding = Finding(finding.path, finding.line, col, finding.code, finding.message)
         kept.append(finding)
@@ -187,10 +191,11 @@ def _finish(findings: list[Finding], raw: bytes) -> list[Finding]:
 
 
 def _suppressed(line: str, code: str) -> bool:
-    for match in _SUPPRESSION.finditer(line):
-        codes = match.group(1)
-        if codes is None or code in {c.strip().upper() for c in codes.split(",")}:
-            return True
+    for pattern in (_SUPPRESSION, _NOQA):
+        for match in pattern.finditer(line):
+            codes = match.group(1)
+            if codes is None or code in re.split(r"[\s,]+", codes.strip().upper()):
+                return True
     return False
 
 

@@ -7,8 +7,10 @@ caches. Files named on the command line are always read, whatever their suffix.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -52,22 +54,45 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str 
                 yield file
 
 
-def _walk(root: str, patterns: tuple[str, ...]) -> Iterator[str]:
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIPPED_DIRS
-            and not d.endswith(".egg-info")
-            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
-            and not _excluded(os.path.join(directory, d), root, patterns)
-        )
-        for name in sorted(files):
-            if name.endswith(".py"):
-                # normpath: "./src/x.py" is shown as "src/x.py", as other tools show it
-                path = os.path.normpath(os.path.join(directory, name))
-                if not _excluded(path, root, patterns):
-                    yield path
+def _walk(root: str, patterns: tuple[str, ...], directory: str | None = None) -> Iterator[str]:
+    """The ``*.py`` files under ``directory`` (first ``root``), depth first, each directory's
+    entries sorted; ``patterns`` match paths relative to ``root``.
+
+    Only regular files (or links to them) are read: a FIFO or a device with a ``.py`` name
+    would block or never end, and a link that loops has nothing behind it. A link to
+    nothing is yielded, to be reported as missing. Linked directories are not entered (as
+    ``os.walk``), so a tree is walked once.
+    """
+    try:
+        with os.scandir(root if directory is None else directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subdirectories = []
+    for entry in entries:
+        name, path = entry.name, os.path.normpath(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            skipped = (
+                name in SKIPPED_DIRS
+                or name.endswith(".egg-info")
+                or os.path.exists(os.path.join(path, "pyvenv.cfg"))
+            )
+            if not skipped and not _excluded(path, root, patterns):
+                subdirectories.append(path)
+        elif name.endswith(".py") and _readable_kind(entry) and not _excluded(path, root, patterns):
+            # normpath: "./src/x.py" is shown as "src/x.py", as other tools show it
+            yield path
+    for subdirectory in subdirectories:
+        yield from _walk(root, patterns, subdirectory)
+
+
+def _readable_kind(entry: os.DirEntry[str]) -> bool:
+    """A regular file, or a link to nothing (reported as missing); not a FIFO, a device, a
+    socket, or a link that loops."""
+    try:
+        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
+    except OSError:  # ELOOP: a link that loops, reached through another link
+        return False
 
 
 def _excluded(path: str, root: str, patterns: tuple[str, ...]) -> bool:
@@ -84,6 +109,12 @@ def _excluded(path: str, root: str, patterns: tuple[str, ...]) -> bool:
 
 
 def read_bytes(path: str) -> bytes:
-    """The file's bytes; ``OSError`` (with a short ``strerror``) if it cannot be read."""
+    """The file's bytes; ``OSError`` (with a short ``strerror``) if it cannot be read.
+
+    A path named on the command line may be anything: what is not a regular file is refused
+    before it is opened (opening a FIFO waits for a writer).
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket): not read")
     with open(path, "rb") as file:
         return file.read()

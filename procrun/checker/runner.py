@@ -1,7 +1,11 @@
 """Check many files: discovery, reading, the engine, in parallel when it pays.
 
 This is what ``procrun check`` runs, without a terminal: it returns a :class:`Report` and
-prints nothing. The exit status follows ruff's: 0 clean, 1 findings, 2 unreadable input.
+prints nothing. The exit status follows ruff's: 0 clean, 1 findings, 2 procrun's own failure.
+
+A file that cannot be checked is a finding in every output format, as in ruff: ``E902``
+(the file cannot be read: missing, unreadable, binary, undecodable) at 1:1, ``E999`` (it
+does not parse as Python 3) where the parser stopped.
 """
 
 from __future__ import annotations
@@ -15,13 +19,22 @@ from dataclasses import dataclass, field
 from procrun.checker.engine import Finding, SourceError, check_source
 from procrun.checker.files import Missing, discover, read_bytes
 
+#: A file that cannot be read (pycodestyle's and ruff's code), and one that does not parse.
+IO_ERROR = "E902"
+SYNTAX_ERROR = "E999"
+#: What the report calls them (JSON "name", SARIF rules).
+FILE_PROBLEMS = {
+    IO_ERROR: ("io-error", "The file cannot be read as Python source."),
+    SYNTAX_ERROR: ("syntax-error", "The file does not parse as Python 3."),
+}
+
 #: Below this many files per worker, a process pool costs more than it saves.
 FILES_PER_JOB = 48
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """One file's outcome: findings (with their source lines), or an error message."""
+    """One file's outcome: findings (with their source lines), or procrun's own error."""
 
     path: str
     findings: tuple[Finding, ...] = ()
@@ -50,10 +63,19 @@ class Report:
         return None
 
     @property
+    def checked(self) -> int:
+        """How many files were looked at (read, or found missing)."""
+        return len(self.files)
+
+    @property
     def exit_status(self) -> int:
         if self.errors:
             return 2
         return 1 if any(r.findings for r in self.files) else 0
+
+
+def _problem(path: str, code: str, message: str, line: int = 1, col: int = 1) -> FileResult:
+    return FileResult(path, (Finding(path, max(line, 1), max(col, 1), code, message),))
 
 
 def check_file(path: str, codes: frozenset[str] | None = None) -> FileResult:
@@ -61,13 +83,15 @@ def check_file(path: str, codes: frozenset[str] | None = None) -> FileResult:
     try:
         raw = read_bytes(path)
     except OSError as error:
-        return FileResult(path, error=error.strerror or str(error))
+        return _problem(path, IO_ERROR, error.strerror or str(error))
     try:
         findings = check_source(raw, path, codes)
     except SourceError as error:
-        return FileResult(path, error=str(error))
+        if not error.line:  # binary, undecodable, too deep: not a place in the file
+            return _problem(path, IO_ERROR, error.message)
+        findings = [Finding(path, error.line, max(error.col, 1), SYNTAX_ERROR, error.message)]
     except (RecursionError, MemoryError):
-        return FileResult(path, error="too large or too deeply nested to check")
+        return _problem(path, IO_ERROR, "too large or too deeply nested to check")
     except Exception as error:  # a bug of procrun's: one line, and the other files go on
         detail = f"{type(error).__name__}: {error}"
         return FileResult(
@@ -105,7 +129,7 @@ def check_paths(
     files: list[str] = []
     for item in discover(paths, exclude):
         if isinstance(item, Missing):
-            results.append(FileResult(item.path, error="No such file or directory"))
+            results.append(_problem(item.path, IO_ERROR, "No such file or directory"))
         else:
             files.append(item)
     if jobs is None:
