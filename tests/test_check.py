@@ -456,6 +456,25 @@ def test_fifos_and_link_loops_in_a_tree_are_skipped_never_read(project: Path) ->
     assert result.stdout.startswith("pipe.py:1:1 E902 not a regular file")
 
 
+def test_dash_reads_standard_input_named_by_stdin_filename(project: Path) -> None:
+    source = "import multiprocessing as mp\nmp.Pool(2)\n"
+    for args, name in (("-",), "-"), (("--stdin-filename", "app/job.py"), "app/job.py"):
+        result = subprocess.run(
+            [sys.executable, "-m", "procrun", "check", *args, "--format", "github"],
+            input=source, cwd=project, env=clean_env(), capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert result.stdout.startswith(f"::error file={name},line=2,col=1,title=PR001::")
+    result = subprocess.run(
+        [sys.executable, "-m", "procrun", "check", "-", "bad.py"],
+        input="import os\n", cwd=project, env=clean_env(), capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and "bad.py:8:6 PR001" in result.stdout
+    assert "-:" not in result.stdout
+
+
 def test_no_python_files_or_no_rules_is_said_not_all_checks_passed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

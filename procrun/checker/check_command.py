@@ -26,6 +26,7 @@ def run_check(
     config_path: str | None = None,
     color: bool | None = None,
     jobs: int | None = None,
+    stdin_filename: str | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -49,7 +50,9 @@ def run_check(
     except ConfigError as error:
         err.write(f"procrun: error: {error}\n")
         return 2
-    report = check_paths(paths or ["."], config.codes, config.exclude, jobs)
+    if stdin_filename is not None and "-" not in paths:
+        paths = [*paths, "-"]  # as ruff: naming the input means reading it
+    report = check_paths(paths or ["."], config.codes, config.exclude, jobs, stdin_filename)
     for path, message in report.errors:
         err.write(f"{path}: error: {message}\n")
     if not report.checked:

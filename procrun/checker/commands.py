@@ -26,7 +26,8 @@ def check(
         list[str] | None,
         typer.Argument(
             metavar="PATH",
-            help="Files or directories to check (default: the current directory).",
+            help="Files or directories to check (default: the current directory); "
+            "- reads standard input.",
             show_default=False,
         ),
     ] = None,
@@ -85,6 +86,15 @@ def check(
             show_default=False,
         ),
     ] = None,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            metavar="PATH",
+            help="The name to report for the source read from standard input (-).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from procrun.checker.check_command import run_check
 
@@ -97,6 +107,7 @@ def check(
         config,
         False if no_color else None,
         jobs,
+        stdin_filename,
     )
     raise typer.Exit(code)
 

@@ -84,6 +84,11 @@ def check_file(path: str, codes: frozenset[str] | None = None) -> FileResult:
         raw = read_bytes(path)
     except OSError as error:
         return _problem(path, IO_ERROR, error.strerror or str(error))
+    return check_bytes(raw, path, codes)
+
+
+def check_bytes(raw: bytes, path: str, codes: frozenset[str] | None = None) -> FileResult:
+    """Check ``raw``, the bytes of the file ``path`` (a name only: never read)."""
     try:
         findings = check_source(raw, path, codes)
     except SourceError as error:
@@ -118,15 +123,27 @@ def _check_chunk(paths: Sequence[str], codes: frozenset[str] | None) -> list[Fil
             gc.enable()
 
 
+#: The path that stands for standard input, as in ruff.
+STDIN = "-"
+
+
 def check_paths(
     paths: Iterable[str],
     codes: frozenset[str] | None = None,
     exclude: Iterable[str] = (),
     jobs: int | None = None,
+    stdin_filename: str | None = None,
 ) -> Report:
-    """Check every file under ``paths``; ``jobs`` processes (None: as many as pay off)."""
+    """Check every file under ``paths``; ``jobs`` processes (None: as many as pay off).
+
+    ``-`` reads the source from standard input, reported as ``stdin_filename`` (or ``-``).
+    """
     results: list[FileResult] = []
     files: list[str] = []
+    paths = list(paths)
+    if STDIN in paths:
+        paths = [path for path in paths if path != STDIN]
+        results.append(check_bytes(sys.stdin.buffer.read(), stdin_filename or STDIN, codes))
     for item in discover(paths, exclude):
         if isinstance(item, Missing):
             results.append(_problem(item.path, IO_ERROR, "No such file or directory"))
