@@ -546,6 +546,33 @@ def test_readme_check_example_output_is_what_procrun_prints() -> None:
     assert result.stdout == expected
 
 
+def test_each_file_follows_the_nearest_pyproject_above_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As ruff: a repository of projects is checked with each one's own [tool.procrun]; its
+    # exclude globs are relative to its own directory; --select/--ignore apply on top.
+    bad = (project / "bad.py").read_text()
+    write(project / "pyproject.toml", '[tool.procrun]\nignore = ["PR002"]\n')
+    service = project / "service"
+    write(service / "pyproject.toml", '[tool.procrun]\nselect = ["PR002"]\nexclude = ["gen"]\n')
+    write(service / "job.py", bad)
+    write(service / "gen" / "made.py", bad)
+    write(service / "other" / "pyproject.toml", "[project]\nname = 'no procrun table'\n")
+    write(service / "other" / "deep.py", bad)
+    status, out, _ = checked(capsys, ".", "--format", "github")
+    annotations = [
+        re.match(r"::error file=([^,]+),.*,title=(\w+)::", line) for line in out.splitlines()
+    ]
+    found = sorted(f"{match[2]} {match[1]}" for match in annotations if match)
+    assert status == 1
+    assert found == ["PR001 bad.py", "PR002 service/job.py", "PR002 service/other/deep.py"]
+    # From inside the subproject, and for a file named explicitly, the same governs.
+    status, out, _ = checked(capsys, "service/job.py", "--format", "github")
+    assert "title=PR002" in out and "title=PR001" not in out
+    status, out, _ = checked(capsys, ".", "--format", "github", "--ignore", "PR002")
+    assert "service/job.py" not in out and "bad.py" in out
+
+
 def test_readme_check_configuration_example_is_valid(tmp_path: Path) -> None:
     from procrun.checker.config import load
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from procrun.checker import render
-from procrun.checker.config import Config, ConfigError, find_pyproject, load, with_options
+from procrun.checker.config import ConfigError, Settings
 from procrun.checker.rules import BY_CODE, RULES, Rule
 from procrun.checker.runner import FILE_PROBLEMS, Report, check_paths
 from procrun.checker.streams import tolerant
@@ -46,24 +46,28 @@ def run_check(
             )
         if jobs is not None and jobs < 1:
             raise ConfigError("--jobs: expected a number of processes, 1 or more")
-        config = _config(config_path, select, ignore)
+        settings = _settings(config_path, select, ignore)
+        if stdin_filename is not None and "-" not in paths:
+            paths = [*paths, "-"]  # as ruff: naming the input means reading it
+        report = check_paths(
+            paths or ["."], jobs=jobs, stdin_filename=stdin_filename, settings=settings
+        )
+        # What governs the current directory decides whether any rule was selected at all.
+        selected = settings.for_directory(".").codes
     except ConfigError as error:
         err.write(f"procrun: error: {error}\n")
         return 2
-    if stdin_filename is not None and "-" not in paths:
-        paths = [*paths, "-"]  # as ruff: naming the input means reading it
-    report = check_paths(paths or ["."], config.codes, config.exclude, jobs, stdin_filename)
     for path, message in report.errors:
         err.write(f"{path}: error: {message}\n")
     if not report.checked:
         err.write("procrun: warning: no Python files found under the given paths\n")
-    elif not config.codes:
+    elif not selected:
         err.write(
             "procrun: warning: every rule is deselected (by --select/--ignore or "
             "[tool.procrun]): only files that cannot be read or parsed are reported\n"
         )
     try:
-        _print(report, output_format, color, out, bool(report.checked and config.codes))
+        _print(report, output_format, color, out, bool(report.checked and selected))
         out.flush()
     except BrokenPipeError:
         # The reader went away (``procrun check | head``): as for any Unix filter, that is
@@ -73,11 +77,12 @@ def run_check(
     return report.exit_status
 
 
-def _config(path: str | None, select: Sequence[str] | None, ignore: Sequence[str] | None) -> Config:
+def _settings(
+    path: str | None, select: Sequence[str] | None, ignore: Sequence[str] | None
+) -> Settings:
     if path is not None and not os.path.isfile(path):
         raise ConfigError(f"--config: no such file: {path}")
-    source = path if path is not None else find_pyproject(os.getcwd())
-    return with_options(load(source), select, ignore)
+    return Settings(path, select, ignore)
 
 
 def _print(

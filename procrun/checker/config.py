@@ -6,6 +6,11 @@
     exclude = ["examples/legacy/*", "scratch.py"]
 
 Other keys of the table belong to procrun's other commands and are left alone.
+
+As in ruff, each file is governed by the nearest ``pyproject.toml`` with a ``[tool.procrun]``
+table in its own directory or above (:class:`Settings`), so a repository of several projects
+is checked with each one's settings; ``--config`` names one file for all, and ``--select`` /
+``--ignore`` apply on top of whichever file governs.
 """
 
 from __future__ import annotations
@@ -138,3 +143,44 @@ def _strings(table: dict[str, Any], key: str, path: str) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: [tool.procrun] {key} must be a list of strings")
     return value
+
+
+class Settings:
+    """The configuration governing each directory: the nearest ``pyproject.toml`` with
+    ``[tool.procrun]`` at or above it (each file read once), with the command line's
+    ``--select``/``--ignore`` on top; or one file for all (``--config``)."""
+
+    def __init__(
+        self,
+        config_path: str | None = None,
+        select: Iterable[str] | None = None,
+        ignore: Iterable[str] | None = None,
+    ) -> None:
+        self._select = list(select or ())
+        self._ignore = list(ignore or ())
+        with_options(Config(), self._select, self._ignore)  # bad codes fail now, once
+        self._by_directory: dict[str, Config] = {}
+        self._by_file: dict[str | None, Config] = {}
+        self._fixed = None if config_path is None else self._load(config_path)
+
+    def _load(self, path: str | None) -> Config:
+        config = self._by_file.get(path)
+        if config is None:
+            config = with_options(load(path), self._select, self._ignore)
+            self._by_file[path] = config
+        return config
+
+    def for_directory(self, directory: str) -> Config:
+        """The configuration of files in ``directory``."""
+        if self._fixed is not None:
+            return self._fixed
+        key = os.path.abspath(directory)
+        config = self._by_directory.get(key)
+        if config is None:
+            config = self._load(find_pyproject(key))
+            self._by_directory[key] = config
+        return config
+
+    def for_file(self, path: str) -> Config:
+        """The configuration of the file ``path``."""
+        return self.for_directory(os.path.dirname(path) or ".")

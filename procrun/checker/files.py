@@ -11,7 +11,7 @@ import errno
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 #: Directory names never entered (ruff skips the same kinds of places).
@@ -31,17 +31,25 @@ class Missing:
     path: str
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str | Missing]:
+#: directory -> (the exclude globs that hold there, the directory they are relative to)
+Exclusions = Callable[[str], "tuple[tuple[str, ...], str]"]
+
+
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), exclusions: Exclusions | None = None
+) -> Iterator[str | Missing]:
     """The files to check under ``paths``, in a stable order, each once.
 
-    ``exclude`` holds glob patterns matched against each name and each relative path met
-    while walking directories (files named explicitly are not excluded).
+    ``exclude`` holds glob patterns matched against each name and each path, relative to the
+    directory named, met while walking directories (files named explicitly are not
+    excluded); ``exclusions``, if given, says per directory which patterns hold there and
+    relative to where (each project's own, from its configuration).
     """
     patterns = tuple(exclude)
     seen: set[str] = set()
     for path in paths:
         if os.path.isdir(path):
-            found: Iterable[str] = _walk(path, patterns)
+            found: Iterable[str] = _walk(path, exclusions or _everywhere(patterns, path))
         elif os.path.lexists(path):
             found = [path]
         else:
@@ -54,17 +62,23 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str 
                 yield file
 
 
-def _walk(root: str, patterns: tuple[str, ...], directory: str | None = None) -> Iterator[str]:
-    """The ``*.py`` files under ``directory`` (first ``root``), depth first, each directory's
-    entries sorted; ``patterns`` match paths relative to ``root``.
+def _everywhere(patterns: tuple[str, ...], root: str) -> Exclusions:
+    """The same patterns in every directory, relative to ``root``."""
+    return lambda directory: (patterns, root)
+
+
+def _walk(directory: str, rules: Exclusions) -> Iterator[str]:
+    """The ``*.py`` files under ``directory``, depth first, each directory's entries sorted,
+    less what ``rules`` excludes there.
 
     Only regular files (or links to them) are read: a FIFO or a device with a ``.py`` name
     would block or never end, and a link that loops has nothing behind it. A link to
     nothing is yielded, to be reported as missing. Linked directories are not entered (as
     ``os.walk``), so a tree is walked once.
     """
+    patterns, base = rules(directory)
     try:
-        with os.scandir(root if directory is None else directory) as scan:
+        with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError:
         return
@@ -77,13 +91,13 @@ def _walk(root: str, patterns: tuple[str, ...], directory: str | None = None) ->
                 or name.endswith(".egg-info")
                 or os.path.exists(os.path.join(path, "pyvenv.cfg"))
             )
-            if not skipped and not _excluded(path, root, patterns):
+            if not skipped and not _excluded(path, base, patterns):
                 subdirectories.append(path)
-        elif name.endswith(".py") and _readable_kind(entry) and not _excluded(path, root, patterns):
+        elif name.endswith(".py") and _readable_kind(entry) and not _excluded(path, base, patterns):
             # normpath: "./src/x.py" is shown as "src/x.py", as other tools show it
             yield path
     for subdirectory in subdirectories:
-        yield from _walk(root, patterns, subdirectory)
+        yield from _walk(subdirectory, rules)
 
 
 def _readable_kind(entry: os.DirEntry[str]) -> bool:

@@ -16,8 +16,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from procrun.checker.config import Settings
 from procrun.checker.engine import Finding, SourceError, check_source
-from procrun.checker.files import Missing, discover, read_bytes
+from procrun.checker.files import Exclusions, Missing, discover, read_bytes
 
 #: A file that cannot be read (pycodestyle's and ruff's code), and one that does not parse.
 IO_ERROR = "E902"
@@ -111,13 +112,22 @@ def check_bytes(raw: bytes, path: str, codes: frozenset[str] | None = None) -> F
     return FileResult(path, tuple(findings), None, lines)
 
 
-def _check_chunk(paths: Sequence[str], codes: frozenset[str] | None) -> list[FileResult]:
+def _exclusions(settings: Settings) -> Exclusions:
+    def rules(directory: str) -> tuple[tuple[str, ...], str]:
+        config = settings.for_directory(directory)
+        base = os.path.dirname(config.source) if config.source else directory
+        return config.exclude, base
+
+    return rules
+
+
+def _check_chunk(files: Sequence[tuple[str, frozenset[str] | None]]) -> list[FileResult]:
     # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
     # collector would only rescan the many nodes each parse allocates (about 10% of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [check_file(path, codes) for path in paths]
+        return [check_file(path, codes) for path, codes in files]
     finally:
         if enabled:
             gc.enable()
@@ -133,28 +143,37 @@ def check_paths(
     exclude: Iterable[str] = (),
     jobs: int | None = None,
     stdin_filename: str | None = None,
+    settings: Settings | None = None,
 ) -> Report:
     """Check every file under ``paths``; ``jobs`` processes (None: as many as pay off).
 
-    ``-`` reads the source from standard input, reported as ``stdin_filename`` (or ``-``).
+    ``settings``, if given, decides each file's codes and each directory's exclusions (the
+    nearest configuration); otherwise ``codes`` and ``exclude`` hold everywhere. ``-`` reads
+    the source from standard input, reported as ``stdin_filename`` (or ``-``).
     """
     results: list[FileResult] = []
-    files: list[str] = []
     paths = list(paths)
+
+    def codes_for(path: str) -> frozenset[str] | None:
+        return codes if settings is None else settings.for_file(path).codes
+
     if STDIN in paths:
         paths = [path for path in paths if path != STDIN]
-        results.append(check_bytes(sys.stdin.buffer.read(), stdin_filename or STDIN, codes))
-    for item in discover(paths, exclude):
+        name = stdin_filename or STDIN
+        results.append(check_bytes(sys.stdin.buffer.read(), name, codes_for(name)))
+    files: list[tuple[str, frozenset[str] | None]] = []
+    exclusions = None if settings is None else _exclusions(settings)
+    for item in discover(paths, exclude, exclusions):
         if isinstance(item, Missing):
             results.append(_problem(item.path, IO_ERROR, "No such file or directory"))
         else:
-            files.append(item)
+            files.append((item, codes_for(item)))
     if jobs is None:
         jobs = min(os.cpu_count() or 1, len(files) // FILES_PER_JOB)
     if jobs > 1 and len(files) > 1:
-        results.extend(_in_parallel(files, codes, jobs))
+        results.extend(_in_parallel(files, jobs))
     else:
-        results.extend(_check_chunk(files, codes))
+        results.extend(_check_chunk(files))
     return Report(tuple(results))
 
 
@@ -173,7 +192,7 @@ def parallel_start_method() -> str:
     return "spawn"
 
 
-def _in_parallel(files: list[str], codes: frozenset[str] | None, jobs: int) -> list[FileResult]:
+def _in_parallel(files: list[tuple[str, frozenset[str] | None]], jobs: int) -> list[FileResult]:
     import multiprocessing
 
     # A spawned worker imports this module (the engine, the standard library) and no more:
@@ -185,5 +204,5 @@ def _in_parallel(files: list[str], codes: frozenset[str] | None, jobs: int) -> l
     size = max(1, len(files) // (jobs * 8))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     with context.Pool(jobs) as pool:
-        parts = pool.starmap(_check_chunk, [(chunk, codes) for chunk in chunks])
+        parts = pool.map(_check_chunk, chunks)
     return [result for part in parts for result in part]
