@@ -59,7 +59,7 @@ def time_procrun_core(files: list[str]) -> float:
     from procrun.checker.runner import _check_chunk
 
     began = time.perf_counter()
-    _check_chunk([(file, None) for file in files])
+    _check_chunk([(file, None, None) for file in files])
     return time.perf_counter() - began
 
 

@@ -30,7 +30,7 @@ NEAR_MISSES = {
               "ok_library_pool_function.py", "ok_process_built_at_import.py",
               "wild_subprocess_not_multiprocessing.py", "wild_type_checking_only.py"],
     "PR002": ["ok_freeze_first_processing.py", "ok_main_function_freezes_first.py",
-              "ok_library_pool_function.py"],
+              "ok_library_pool_function.py", "ok_guarded_not_frozen.py"],
     "PR003": ["ok_module_function_target.py", "ok_thread_lambda.py", "ok_fork_context_closure.py",
               "ok_fork_start_method_nested_target.py"],
     "PR004": ["ok_mp_lock_argument.py", "ok_thread_lock_with_threads.py"],
@@ -122,9 +122,9 @@ def test_every_rule_quotes_its_guideline_word_for_word() -> None:
 
 
 def test_bad_example_of_each_rule_is_reported_and_good_one_is_not() -> None:
-    for rule in RULES:
-        assert rule.code in {f.code for f in check_source(rule.bad)}, rule.code
-        assert check_source(rule.good) == [], rule.code
+    for rule in RULES:  # as in a frozen program, where PR002 applies
+        assert rule.code in {f.code for f in check_source(rule.bad, frozen=True)}, rule.code
+        assert check_source(rule.good, frozen=True) == [], rule.code
 
 
 # -- the engine's API ------------------------------------------------------------------------
@@ -133,9 +133,7 @@ def test_bad_example_of_each_rule_is_reported_and_good_one_is_not() -> None:
 def test_findings_carry_path_code_and_one_based_positions() -> None:
     source = "import multiprocessing as mp\n\nmp.Pool(2)\n"
     findings = check_source(source, "job.py")
-    assert findings[0] == Finding("job.py", 3, 1, "PR001", findings[0].message)
-    assert {f.code for f in findings} == {"PR001", "PR002"}
-    assert all(f.path == "job.py" for f in findings)
+    assert findings == [Finding("job.py", 3, 1, "PR001", findings[0].message)]
 
 
 def test_columns_count_characters_not_bytes() -> None:
@@ -205,8 +203,46 @@ def test_ruff_noqa_and_procrun_comments_in_any_case(comment: str, kept: list[str
 
 
 def test_select_keeps_only_the_given_codes() -> None:
-    source = "import multiprocessing as mp\nmp.Pool(2)\n"
-    assert [f.code for f in check_source(source, select={"PR002"})] == ["PR002"]
+    source = "import multiprocessing as mp\nmp.Pool(2)\nmp.Process().start()\n"
+    assert [f.code for f in check_source(source, select={"PR001"})] == ["PR001", "PR001"]
+    assert check_source(source, select={"PR003"}) == []
+
+
+GUARDED = """
+import multiprocessing as mp
+
+
+def work(x):
+    return x
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(work, range(3)))
+"""
+
+
+def test_pr002_only_where_the_program_is_frozen() -> None:
+    # freeze_support() does something only in a frozen program: a guarded script that is
+    # not frozen is no finding; the file's own signs (sys.frozen, sys._MEIPASS, a
+    # freeze_support() call elsewhere) or the project's (frozen=True) make it one.
+    assert check_source(GUARDED) == []
+    assert [f.code for f in check_source(GUARDED, frozen=True)] == ["PR002"]
+    for sign in (
+        "import sys\nBASE = getattr(sys, 'frozen', False)\n",
+        "import sys\nBASE = sys._MEIPASS if hasattr(sys, '_MEIPASS') else '.'\n",
+        "# nuitka-project: --onefile\n",
+    ):
+        assert [f.code for f in check_source(sign + GUARDED)] == ["PR002"], sign
+        assert check_source(sign + GUARDED, frozen=False) == [], sign
+    late = GUARDED.replace("    with mp.Pool", "    mp.freeze_support()\n    with mp.Pool")
+    late = late.replace('if __name__ == "__main__":\n', 'if __name__ == "__main__":\n    print()\n')
+    assert [f.code for f in check_source(late)] == ["PR002"]
+
+
+def test_pr002_never_on_the_statement_pr001_reports() -> None:
+    source = "import sys, multiprocessing as mp\nif sys.frozen: pass\nmp.Pool(2)\n"
+    assert [(f.code, f.line) for f in check_source(source, frozen=True)] == [("PR001", 3)]
 
 
 # -- the command line ------------------------------------------------------------------------
@@ -257,7 +293,7 @@ def test_directories_are_walked_and_default_to_the_current_one(
 ) -> None:
     status, out, _ = checked(capsys)
     assert status == 1 and "bad.py:8:6 PR001" in out and "good.py" not in out
-    assert out.endswith("Found 2 findings in 1 file.\n")
+    assert out.endswith("Found 1 finding in 1 file.\n")
 
 
 def test_virtualenvs_git_and_build_output_are_skipped(
@@ -302,7 +338,6 @@ def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     items = json.loads(out)
     assert [(i["code"], i["line"], i["column"], i["path"]) for i in items] == [
         ("PR001", 8, 6, "bad.py"),
-        ("PR002", 8, 6, "bad.py"),
     ]
     assert items[0]["fixable"] is True and items[0]["name"] == "process-started-at-import"
     assert json.loads(checked(capsys, "good.py", "--format", "json")[1]) == []
@@ -329,7 +364,7 @@ def test_github_format(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert status == 1
     first = out.splitlines()[0]
     assert first.startswith("::error file=bad.py,line=8,col=6,title=PR001::`multiprocessing.Pool")
-    assert len(out.splitlines()) == 2
+    assert len(out.splitlines()) == 1
 
 
 def test_bad_format_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -499,7 +534,7 @@ def test_rich_output_when_color_is_forced(
 ) -> None:
     status = run_check(["bad.py"], color=True)
     out = capsys.readouterr().out
-    assert status == 1 and "PR001" in out and "Found 2 findings" in out
+    assert status == 1 and "PR001" in out and "Found 1 finding" in out
 
 
 def test_parallel_and_serial_runs_agree(capsys: pytest.CaptureFixture[str]) -> None:
@@ -544,6 +579,33 @@ def test_readme_check_example_output_is_what_procrun_prints() -> None:
     result = procrun_check("examples/hello.py", cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout == expected
+
+
+def test_pr002_where_the_project_freezes_or_the_user_asks(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "bad.py").unlink()
+    (project / ".git").mkdir()  # the walk for a freezing configuration stops here
+    write(project / "app" / "main.py", GUARDED)
+    assert checked(capsys, ".")[0] == 0
+    assert "PR002" in checked(capsys, ".", "--select", "PR002")[1]
+    for name, text in (
+        ("app/main.spec", "# PyInstaller spec\n"),
+        ("setup.py", "from distutils.core import setup\nimport py2exe\n"),
+        ("pyproject.toml", '[tool.cxfreeze]\nexecutables = ["app/main.py"]\n'),
+    ):
+        write(project / name, text)
+        status, out, _ = checked(capsys, ".", "--format", "github")
+        assert status == 1 and "file=app/main.py,line=8,col=1,title=PR002" in out, name
+        (project / name).unlink()
+    write(project / "pyproject.toml", "[tool.procrun]\nfrozen = true\n")
+    assert "PR002" in checked(capsys, ".")[1]
+    write(project / "pyproject.toml", "[tool.procrun]\nfrozen = false\n")
+    write(project / "app" / "main.spec", "# PyInstaller spec\n")
+    assert checked(capsys, ".")[0] == 0
+    write(project / "pyproject.toml", "[tool.procrun]\nfrozen = 'yes'\n")
+    status, _, err = checked(capsys, ".")
+    assert status == 2 and "frozen must be true or false" in err
 
 
 def test_each_file_follows_the_nearest_pyproject_above_it(

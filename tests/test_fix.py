@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "check_corpus"
 
 
-def fixed(source: str) -> FixResult:
+def fixed(source: str, frozen: bool | None = None) -> FixResult:
     """Fix ``source`` (dedented) and check that fixing the result changes nothing."""
-    result = fix_source(textwrap.dedent(source).lstrip("\n"))
-    again = fix_source(result.source)
+    result = fix_source(textwrap.dedent(source).lstrip("\n"), frozen=frozen)
+    again = fix_source(result.source, frozen=frozen)
     assert again.source == result.source, f"not idempotent:\n{result.source}"
     ast.parse(result.source)
     return result
@@ -282,7 +282,8 @@ def test_existing_guard_is_merged_with_freeze_support_first() -> None:
             # run it
             with mp.Pool(2) as pool:
                 print(pool.map(f, [1, 2]))
-        """
+        """,
+        frozen=True,  # a guarded script lacks freeze_support() only in a frozen program
     )
     assert result.source.count("__main__") == 1
     assert "if __name__ == '__main__':  # main\n    mp.freeze_support()\n" in result.source
@@ -296,7 +297,8 @@ def test_one_line_guard_is_opened_up() -> None:
         from processing import Process
         def f(): print('hi')
         if __name__ == "__main__": Process(target=f).start()  # go
-        """
+        """,
+        frozen=True,
     )
     assert result.source.endswith(
         'if __name__ == "__main__":  # go\n    freezeSupport()\n    Process(target=f).start()\n'
@@ -476,7 +478,7 @@ def test_process_subclass_and_manager_count_as_starting_processes() -> None:
 def test_refused_when_children_would_miss_what_the_main_process_made(
     source: str, line: int, fragments: list[str]
 ) -> None:
-    result = fix_source(source)
+    result = fix_source(source, frozen=True)  # some are guarded already: PR002 brings them
     assert result.source == source
     assert result.refused, "expected a refusal"
     refusal = result.refused[0]
@@ -514,6 +516,18 @@ def test_constants_and_arguments_are_not_refused() -> None:
         """
     )
     assert result.changed and not result.refused
+
+
+def test_a_guarded_script_is_left_alone_unless_the_program_is_frozen(tmp_path: Path) -> None:
+    source = "import multiprocessing as mp\n\nif __name__ == '__main__':\n    mp.Pool(2).close()\n"
+    assert not fix_source(source).changed
+    assert fix_source(source, frozen=True).changed
+    (tmp_path / ".git").mkdir()  # the project's root: the search for a spec stops here
+    script = write(tmp_path / "app.py", source)
+    assert fix_cli(str(script)) == (0, "", "") and script.read_text() == source
+    (tmp_path / "app.spec").write_text("# PyInstaller spec\n")
+    code, stdout, _ = fix_cli(str(script))
+    assert code == 0 and "fixed: PR002" in stdout and "mp.freeze_support()" in script.read_text()
 
 
 def test_modules_changed_by_the_main_process_are_not_refused() -> None:
@@ -898,7 +912,7 @@ REFUSED_CORPUS_FILES = {
     "wild_argparse_global_flag.py": "global 'VERBOSE' (changed by 'main'",
     # LIMIT = 5 comes after a child started: fork's children see 3, then 5; a guarded script
     # under spawn would give every child 3 (procrun copies the value of each child's start)
-    "multi_pr001_pr002_pr006.py": "global 'LIMIT' (set at line 14 in the main process only)",
+    "multi_pr001_pr006.py": "global 'LIMIT' (set at line 14 in the main process only)",
 }
 
 

@@ -41,6 +41,10 @@ class Config:
     ignore: frozenset[str] = frozenset()
     exclude: tuple[str, ...] = ()
     source: str | None = None  # the pyproject.toml read, if any
+    #: ``frozen = true/false``: whether the project is frozen into executables (None: unsaid)
+    frozen: bool | None = None
+    #: the codes ``select`` names one by one (not through ``ALL``): asked for in so many words
+    named: frozenset[str] = frozenset()
 
     @property
     def codes(self) -> frozenset[str]:
@@ -86,11 +90,16 @@ def load(path: str | None) -> Config:
     select = _codes(table, "select", path)
     ignore = _codes(table, "ignore", path)
     exclude = _strings(table, "exclude", path)
+    frozen = table.get("frozen")
+    if frozen is not None and not isinstance(frozen, bool):
+        raise ConfigError(f"{path}: [tool.procrun] frozen must be true or false")
     return Config(
         select=frozenset(select) if select is not None else ALL_CODES,
         ignore=frozenset(ignore or ()),
         exclude=tuple(exclude or ()),
         source=path,
+        frozen=frozen,
+        named=_named(_strings(table, "select", path)),
     )
 
 
@@ -105,7 +114,15 @@ def with_options(
         ignore=config.ignore | frozenset(dropped),
         exclude=config.exclude,
         source=config.source,
+        frozen=config.frozen,
+        named=_named(select) if chosen else config.named,
     )
+
+
+def _named(values: Iterable[str] | None) -> frozenset[str]:
+    """The codes among ``select`` values named one by one (``ALL`` names none)."""
+    words = (word.strip().upper() for value in values or () for word in value.split(","))
+    return frozenset(word for word in words if word in ALL_CODES)
 
 
 def parse_codes(values: Iterable[str] | None, option: str) -> list[str]:

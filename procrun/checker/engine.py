@@ -12,7 +12,7 @@ Which top-level statements run at import time is the launcher's own classificati
 Example::
 
     >>> [f.code for f in check_source("import multiprocessing as mp\\nmp.Pool(2)\\n")]
-    ['PR001', 'PR002']
+    ['PR001']
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
+from procrun.checker.freezing import IN_SOURCE
 from procrun.checker.names import (
     POOL_FUNCTION_METHODS,
     PROXY_DATA_METHODS,
@@ -71,6 +72,7 @@ def check_source(
     source: str | bytes,
     path: str = "<string>",
     select: Collection[str] | None = None,
+    frozen: bool | None = None,
 ) -> list[Finding]:
     """The findings for one module's ``source``, sorted by position.
 
@@ -78,6 +80,12 @@ def check_source(
     line carries ``# procrun: ignore`` or ``# procrun: ignore[PR003, ...]``, or ruff's
     ``noqa`` comment, blanket or with codes (either in any case), are dropped; ``select``, if
     given, keeps only those codes.
+
+    PR002 (``freeze_support()``) is reported only for a frozen program: ``frozen`` True says
+    it is (the project freezes, or the user asked for PR002), False that it is not, None
+    leaves it to the file (it reads ``sys.frozen``, calls ``freeze_support()`` already...,
+    see :mod:`procrun.checker.freezing`). Never on a statement PR001 reports: the fix of
+    that one (a main guard) comes first.
 
     A source that imports no process API (a search of its bytes) is not even parsed: most
     files are such, and no rule applies to them. Otherwise raises :class:`SourceError`
@@ -91,6 +99,11 @@ def check_source(
     findings = _Checker(tree, raw, path).run()
     if select is not None:
         findings = [f for f in findings if f.code in select]
+    if any(f.code == "PR002" for f in findings):
+        if frozen is None:
+            frozen = bool(IN_SOURCE.search(raw))
+        starts = {f.line for f in findings if f.code == "PR001"}
+        findings = [f for f in findings if f.code != "PR002" or (frozen and f.line not in starts)]
     if findings:
         findings = _finish(findings, raw)
     return findings

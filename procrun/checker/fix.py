@@ -90,14 +90,17 @@ class FixResult:
         return self.source != self.original
 
 
-def fix_source(source: str, path: str = "<string>") -> FixResult:
-    """Fix ``source`` (the text of the module at ``path``); raises :class:`SourceError`."""
+def fix_source(source: str, path: str = "<string>", frozen: bool | None = None) -> FixResult:
+    """Fix ``source`` (the text of the module at ``path``); raises :class:`SourceError`.
+
+    ``frozen`` is the checker's (see :func:`procrun.checker.engine.check_source`): a guarded
+    script lacking ``freeze_support()`` is fixed only where the program is frozen."""
     from procrun.checker.engine import check_source
     from procrun.checker.rules import RULES
 
     tree = _parse(source, path)
     fixable = [rule.code for rule in RULES if rule.fixable]
-    if not check_source(source, path, select=fixable):
+    if not check_source(source, path, select=fixable, frozen=frozen):
         return FixResult(path, source, source)
     plan = make_plan(tree, source)
     if plan.refusals or not plan.layout:

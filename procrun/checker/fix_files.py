@@ -26,8 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from procrun.checker.config import ConfigError, Settings
 from procrun.checker.files import Missing, discover
 from procrun.checker.fix import FixResult, SourceError, fix_source
+from procrun.checker.freezing import ProjectFreezing
 from procrun.checker.streams import tolerant
 
 
@@ -53,8 +55,15 @@ def run_fix(
         err.write("procrun: error: fix needs at least one PATH (a file or a directory)\n")
         return 2
     outcome = _Outcome()
-    for path in _python_files(paths, err, outcome):
-        _fix_file(path, diff, check, out, err, outcome)
+    settings, evidence = Settings(), ProjectFreezing()
+    try:
+        for path in _python_files(paths, err, outcome):
+            frozen = evidence.for_file(path, settings.for_file(path))
+            _fix_file(path, diff, check, out, err, outcome, frozen)
+    except ConfigError as error:
+        out.flush()
+        err.write(f"procrun: error: {error}\n")
+        return 2
     out.flush()
     if outcome.errors:
         return 2
@@ -75,13 +84,19 @@ def _python_files(paths: list[str], err: TextIO, outcome: _Outcome) -> Iterator[
 
 
 def _fix_file(
-    path: str, diff: bool, check: bool, out: TextIO, err: TextIO, outcome: _Outcome
+    path: str,
+    diff: bool,
+    check: bool,
+    out: TextIO,
+    err: TextIO,
+    outcome: _Outcome,
+    frozen: bool | None = None,
 ) -> None:
     try:
         with open(path, "rb") as file:
             data = file.read()
         text, encoding = decode(data)
-        result = fix_source(text, path)
+        result = fix_source(text, path, frozen)
     except OSError as error:
         err.write(f"{path}: error: cannot read: {error.strerror or error}\n")
         outcome.errors += 1

@@ -80,8 +80,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         code="PR002",
         name="missing-freeze-support",
-        summary="A script that starts processes lacks freeze_support() as the first statement "
-        "of its main guard.",
+        summary="A frozen program that starts processes lacks freeze_support() as the first "
+        "statement of its main guard.",
         message="{what}",
         guideline="However, if the program uses processing then one needs to call "
         "freezeSupport() immediately after the if __name__ == '__main__': line of the main "
@@ -90,7 +90,11 @@ RULES: tuple[Rule, ...] = (
         "running the executable itself; `freeze_support()` is what turns such a run into a "
         "child. Called later than the first line of the main guard, the child has already run "
         "part of the parent's program. The guidelines: 'Note that calling freezeSupport() at "
-        "some other point in the main module is likely to cause problems.'",
+        "some other point in the main module is likely to cause problems.' Anywhere else "
+        "`freeze_support()` does nothing, so this rule reports only where freezing is "
+        "evident: the file reads `sys.frozen` or `sys._MEIPASS` or calls `freeze_support()` "
+        "already, the project has a PyInstaller `.spec` or a build configuration naming a "
+        "freezer, `[tool.procrun]` says `frozen = true`, or PR002 is selected by name.",
         bad=_example(
             """
             from multiprocessing import Pool

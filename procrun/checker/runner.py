@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from procrun.checker.config import Settings
 from procrun.checker.engine import Finding, SourceError, check_source
 from procrun.checker.files import Exclusions, Missing, discover, read_bytes
+from procrun.checker.freezing import ProjectFreezing
 
 #: A file that cannot be read (pycodestyle's and ruff's code), and one that does not parse.
 IO_ERROR = "E902"
@@ -79,19 +80,24 @@ def _problem(path: str, code: str, message: str, line: int = 1, col: int = 1) ->
     return FileResult(path, (Finding(path, max(line, 1), max(col, 1), code, message),))
 
 
-def check_file(path: str, codes: frozenset[str] | None = None) -> FileResult:
-    """Read and check one file; never raises for bad input."""
+def check_file(
+    path: str, codes: frozenset[str] | None = None, frozen: bool | None = None
+) -> FileResult:
+    """Read and check one file; never raises for bad input. ``frozen``: whether the file
+    is part of a frozen program (True, False, or None for what the file itself shows)."""
     try:
         raw = read_bytes(path)
     except OSError as error:
         return _problem(path, IO_ERROR, error.strerror or str(error))
-    return check_bytes(raw, path, codes)
+    return check_bytes(raw, path, codes, frozen)
 
 
-def check_bytes(raw: bytes, path: str, codes: frozenset[str] | None = None) -> FileResult:
+def check_bytes(
+    raw: bytes, path: str, codes: frozenset[str] | None = None, frozen: bool | None = None
+) -> FileResult:
     """Check ``raw``, the bytes of the file ``path`` (a name only: never read)."""
     try:
-        findings = check_source(raw, path, codes)
+        findings = check_source(raw, path, codes, frozen=frozen)
     except SourceError as error:
         if not error.line:  # binary, undecodable, too deep: not a place in the file
             return _problem(path, IO_ERROR, error.message)
@@ -121,13 +127,17 @@ def _exclusions(settings: Settings) -> Exclusions:
     return rules
 
 
-def _check_chunk(files: Sequence[tuple[str, frozenset[str] | None]]) -> list[FileResult]:
+#: A file to check, the codes to report there, and whether it is frozen (see check_file).
+Job = tuple[str, "frozenset[str] | None", "bool | None"]
+
+
+def _check_chunk(files: Sequence[Job]) -> list[FileResult]:
     # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
     # collector would only rescan the many nodes each parse allocates (about 10% of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [check_file(path, codes) for path, codes in files]
+        return [check_file(path, codes, frozen) for path, codes, frozen in files]
     finally:
         if enabled:
             gc.enable()
@@ -154,20 +164,26 @@ def check_paths(
     results: list[FileResult] = []
     paths = list(paths)
 
-    def codes_for(path: str) -> frozenset[str] | None:
-        return codes if settings is None else settings.for_file(path).codes
+    evidence = ProjectFreezing()
+
+    def job(path: str) -> Job:
+        if settings is None:
+            return path, codes, None
+        config = settings.for_file(path)
+        return path, config.codes, evidence.for_file(path, config)
 
     if STDIN in paths:
         paths = [path for path in paths if path != STDIN]
-        name = stdin_filename or STDIN
-        results.append(check_bytes(sys.stdin.buffer.read(), name, codes_for(name)))
-    files: list[tuple[str, frozenset[str] | None]] = []
+        _, stdin_codes, frozen = job(stdin_filename or STDIN)
+        raw = sys.stdin.buffer.read()
+        results.append(check_bytes(raw, stdin_filename or STDIN, stdin_codes, frozen))
+    files: list[Job] = []
     exclusions = None if settings is None else _exclusions(settings)
     for item in discover(paths, exclude, exclusions):
         if isinstance(item, Missing):
             results.append(_problem(item.path, IO_ERROR, "No such file or directory"))
         else:
-            files.append((item, codes_for(item)))
+            files.append(job(item))
     if jobs is None:
         jobs = min(os.cpu_count() or 1, len(files) // FILES_PER_JOB)
     if jobs > 1 and len(files) > 1:
@@ -192,7 +208,7 @@ def parallel_start_method() -> str:
     return "spawn"
 
 
-def _in_parallel(files: list[tuple[str, frozenset[str] | None]], jobs: int) -> list[FileResult]:
+def _in_parallel(files: list[Job], jobs: int) -> list[FileResult]:
     import multiprocessing
 
     # A spawned worker imports this module (the engine, the standard library) and no more:

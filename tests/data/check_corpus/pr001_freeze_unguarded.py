@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 # freeze_support() at module level is not the first statement of a main guard.
 from processing import Process, freezeSupport
 

@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 # The import sits in a try with a fallback: the usual path still starts a pool at import.
 try:
     import multiprocessing as mp

@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 # main() starts a pool, and is called at import time.
 from multiprocessing import Pool
 

@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 from multiprocessing import Manager
 
 manager = Manager()

@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 import multiprocessing as mp
 import sys
 

@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 # The old `processing` spelling: a pool created in the main module.
 import processing
 

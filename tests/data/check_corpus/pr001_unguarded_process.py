@@ -1,4 +1,4 @@
-# expect: PR001 PR002
+# expect: PR001
 # The guidelines' own example: a module that starts a process when imported.
 from multiprocessing import Process
 

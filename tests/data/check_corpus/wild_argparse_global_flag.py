@@ -1,4 +1,4 @@
-# expect: PR002 PR006
+# expect: PR006
 import argparse
 import multiprocessing
 

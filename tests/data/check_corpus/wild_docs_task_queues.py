@@ -1,4 +1,4 @@
-# expect: PR002
+# expect: none
 # The shape of the multiprocessing documentation's task-queue example.
 import random
 import time

@@ -1,4 +1,4 @@
-# expect: PR001 PR002 PR008
+# expect: PR001 PR008
 import multiprocessing
 
 

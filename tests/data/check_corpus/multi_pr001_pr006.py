@@ -1,4 +1,4 @@
-# expect: PR001 PR002 PR006
+# expect: PR001 PR006
 from multiprocessing import Process
 
 LIMIT = 3
