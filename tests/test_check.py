@@ -510,6 +510,45 @@ def test_dash_reads_standard_input_named_by_stdin_filename(project: Path) -> Non
     assert "-:" not in result.stdout
 
 
+def test_a_second_run_reads_only_what_changed(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procrun.checker import runner
+
+    checked_now: list[str] = []
+    real = runner.check_source
+
+    def counting(raw: bytes, path: str, *args: object, **kwargs: object) -> object:
+        checked_now.append(Path(path).name)
+        return real(raw, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "check_source", counting)
+
+    def run(*args: str) -> tuple[list[str], str]:
+        checked_now.clear()
+        _, out, _ = checked(capsys, ".", *args)
+        return sorted(checked_now), out
+
+    first = run()
+    assert first[0] == ["bad.py", "good.py"] and "bad.py:8:6 PR001" in first[1]
+    assert (project / ".procrun_cache" / ".gitignore").read_text().endswith("*\n")
+    assert run() == ([], first[1])  # the same report, nothing read
+    bad = project / "bad.py"
+    os.utime(bad, ns=(1, 1))  # touched, not changed: the hash says so
+    assert run() == ([], first[1])
+    bad.write_text(bad.read_text().replace("Pool(2)", "Pool(3)"))
+    assert run()[0] == ["bad.py"]
+    assert run("--ignore", "PR001")[0] == ["bad.py", "good.py"]  # other settings
+    assert run("--no-cache")[0] == ["bad.py", "good.py"]
+
+
+def test_no_cache_leaves_no_cache_directory(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert checked(capsys, ".", "--no-cache")[0] == 1
+    assert not (project / ".procrun_cache").exists()
+
+
 def test_no_python_files_or_no_rules_is_said_not_all_checks_passed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

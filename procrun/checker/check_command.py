@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from procrun.checker import render
+from procrun.checker.cache import ResultCache
 from procrun.checker.config import ConfigError, Settings
 from procrun.checker.rules import BY_CODE, RULES, Rule
 from procrun.checker.runner import FILE_PROBLEMS, Report, check_paths
@@ -27,6 +28,7 @@ def run_check(
     color: bool | None = None,
     jobs: int | None = None,
     stdin_filename: str | None = None,
+    cache: bool = True,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -50,7 +52,11 @@ def run_check(
         if stdin_filename is not None and "-" not in paths:
             paths = [*paths, "-"]  # as ruff: naming the input means reading it
         report = check_paths(
-            paths or ["."], jobs=jobs, stdin_filename=stdin_filename, settings=settings
+            paths or ["."],
+            jobs=jobs,
+            stdin_filename=stdin_filename,
+            settings=settings,
+            cache=ResultCache() if cache else None,
         )
         # What governs the current directory decides whether any rule was selected at all.
         selected = settings.for_directory(".").codes

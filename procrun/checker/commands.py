@@ -95,6 +95,13 @@ def check(
             show_default=False,
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Check every file again; neither read nor write .procrun_cache.",
+        ),
+    ] = False,
 ) -> None:
     from procrun.checker.check_command import run_check
 
@@ -108,6 +115,7 @@ def check(
         False if no_color else None,
         jobs,
         stdin_filename,
+        cache=not no_cache,
     )
     raise typer.Exit(code)
 

@@ -14,8 +14,9 @@ import gc
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from procrun.checker.cache import ResultCache, digest
 from procrun.checker.config import Settings
 from procrun.checker.engine import Finding, SourceError, check_source
 from procrun.checker.files import Exclusions, Missing, discover, read_bytes
@@ -42,6 +43,8 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     lines: dict[int, str] = field(default_factory=dict)
+    #: (size, modification time, hash of the bytes) of the file read, for the cache
+    stamp: tuple[int, int, str] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,13 @@ def check_file(
     is part of a frozen program (True, False, or None for what the file itself shows)."""
     try:
         raw = read_bytes(path)
+        status = os.stat(path)
     except OSError as error:
         return _problem(path, IO_ERROR, error.strerror or str(error))
-    return check_bytes(raw, path, codes, frozen)
+    result = check_bytes(raw, path, codes, frozen)
+    if status.st_size != len(raw) or result.error is not None:
+        return result  # written to while being read, or procrun's own failure: not kept
+    return replace(result, stamp=(status.st_size, status.st_mtime_ns, digest(raw)))
 
 
 def check_bytes(
@@ -154,12 +161,14 @@ def check_paths(
     jobs: int | None = None,
     stdin_filename: str | None = None,
     settings: Settings | None = None,
+    cache: ResultCache | None = None,
 ) -> Report:
     """Check every file under ``paths``; ``jobs`` processes (None: as many as pay off).
 
     ``settings``, if given, decides each file's codes and each directory's exclusions (the
     nearest configuration); otherwise ``codes`` and ``exclude`` hold everywhere. ``-`` reads
-    the source from standard input, reported as ``stdin_filename`` (or ``-``).
+    the source from standard input, reported as ``stdin_filename`` (or ``-``). ``cache``
+    gives the results of files unchanged since an earlier run, and keeps this run's.
     """
     results: list[FileResult] = []
     paths = list(paths)
@@ -184,12 +193,22 @@ def check_paths(
             results.append(_problem(item.path, IO_ERROR, "No such file or directory"))
         else:
             files.append(job(item))
+    order = {path: index for index, (path, _, _) in enumerate(files)}
+    known: list[FileResult] = []
+    if cache is not None:
+        remembered = [(job, cache.get(*job)) for job in files]
+        known = [result for _, result in remembered if result is not None]
+        files = [job for job, result in remembered if result is None]
     if jobs is None:
         jobs = min(os.cpu_count() or 1, len(files) // FILES_PER_JOB)
-    if jobs > 1 and len(files) > 1:
-        results.extend(_in_parallel(files, jobs))
-    else:
-        results.extend(_check_chunk(files))
+    parallel = jobs > 1 and len(files) > 1
+    checked = _in_parallel(files, jobs) if parallel else _check_chunk(files)
+    if cache is not None:
+        for (_, file_codes, frozen), result in zip(files, checked, strict=True):
+            cache.put(result, file_codes, frozen)
+        cache.save()
+    # In the order found, whichever came from the cache.
+    results.extend(sorted(known + checked, key=lambda result: order[result.path]))
     return Report(tuple(results))
 
 
