@@ -428,6 +428,7 @@ class _Checker:
         self.reads_memo: dict[str, frozenset[str]] = {}
         self.top_index = 0
         self.module_forks = b"set_start_method" in raw and _sets_fork(tree)
+        self.never_started = _never_started(tree)
 
     def report(self, code: str, node: ast.AST, **fields: str) -> None:
         message = BY_CODE[code].message.format(**fields)
@@ -858,9 +859,9 @@ class _Checker:
         elif kind == "managerobj" and attr == "start":
             self.start(node, f"`{_call_name(func.value)}.start()` starts a manager process")
         elif kind == "pool" and attr in POOL_FUNCTION_METHODS and node.args:
+            # Tasks travel through the pool's queue, pickled, under every start method.
             role_text = f"the function of `{_call_name(func.value)}.{attr}()`"
-            if receiver.info != "fork":
-                self.check_function_argument(node.args[0], role_text)
+            self.check_function_argument(node.args[0], role_text, every_method=True)
             rest = [*node.args[1:], *(k.value for k in node.keywords)]
             for arg in rest:
                 self.check_threading_argument(arg, "as a pool task argument")
@@ -896,7 +897,8 @@ class _Checker:
         elif role in ("Pool", "ProcessPoolExecutor"):
             self.start(node, f"`{name}` starts worker processes")
             initializer = _argument(node, 1, "initializer")
-            if initializer is not None:
+            if initializer is not None and not self.forked(node.func):
+                # It goes to each worker as a Process argument: pickled unless forked.
                 self.check_function_argument(initializer, f"the initializer of `{name}`")
             initargs = _argument(node, 2, "initargs")
             self.check_threading_argument(initargs, "as an initializer argument")
@@ -912,7 +914,8 @@ class _Checker:
 
     def process_construction(self, node: ast.Call, name: str) -> None:
         target = _argument(node, 1, "target")
-        if target is not None and not self.forked(node.func):
+        started = id(node) not in self.never_started
+        if target is not None and started and not self.forked(node.func):
             self.check_function_argument(target, "the target of a Process")
         for arg in (_argument(node, 3, "args"), _argument(node, 4, "kwargs")):
             self.check_threading_argument(arg, "as a Process argument")
@@ -932,14 +935,18 @@ class _Checker:
 
     # -- rules judged on the spot --------------------------------------------------------
 
-    def check_function_argument(self, node: ast.expr, role: str) -> None:
-        """PR003 for a lambda or nested function; records module functions as targets."""
+    def check_function_argument(
+        self, node: ast.expr, role: str, every_method: bool = False
+    ) -> None:
+        """PR003 for a lambda or nested function; records module functions as targets.
+        ``every_method``: it is pickled under fork too (a pool's task function)."""
         if isinstance(node, ast.Call) and self.qual(node.func) == "functools.partial":
             if node.args:
-                self.check_function_argument(node.args[0], role)
+                self.check_function_argument(node.args[0], role, every_method)
             return
+        when = "under every start method" if every_method else "under spawn/forkserver"
         if isinstance(node, ast.Lambda):
-            self.report("PR003", node, what="a lambda", role=role)
+            self.report("PR003", node, what="a lambda", role=role, when=when)
             return
         if not isinstance(node, ast.Name):
             return
@@ -949,12 +956,13 @@ class _Checker:
                 self.targets.append((node.id, node, role))
             return
         if value.kind == "lambda":
-            self.report("PR003", node, what=f"`{node.id}` (a lambda)", role=role)
+            self.report("PR003", node, what=f"`{node.id}` (a lambda)", role=role, when=when)
         elif value.kind == "nested":
-            self.report("PR003", node, what=f"nested function `{node.id}`", role=role)
+            what = f"nested function `{node.id}`"
+            self.report("PR003", node, what=what, role=role, when=when)
         elif value.kind == "closure":
             what = f"`{node.id}` (a closure made by `{value.info}()`)"
-            self.report("PR003", node, what=what, role=role)
+            self.report("PR003", node, what=what, role=role, when=when)
         elif value.kind == "func":
             self.targets.append((node.id, node, role))
 
@@ -1178,13 +1186,16 @@ class _Checker:
         """PR005: a join on a process before the queue it writes to is read."""
         pending: dict[str, tuple[ast.AST, str]] = {}
         reported: set[int] = set()
+        drained: set[str] = set()  # read in a loop before any join: emptied as it filled
         for event in scope.events:
             if event.kind == "join":
                 assert isinstance(event.data, _Val) and isinstance(event.node, ast.Call)
                 func = event.node.func
                 assert isinstance(func, ast.Attribute)
-                for queue in self.written_queues(event.data):
+                for queue in self.written_queues(event.data) - drained:
                     pending.setdefault(queue, (event.node, _call_name(func.value)))
+            elif event.kind == "get" and event.data not in pending and event.loops:
+                drained.add(str(event.data))
             elif event.kind == "get" and event.data in pending:
                 node, process = pending.pop(str(event.data))
                 if id(node) not in reported:
@@ -1424,6 +1435,35 @@ def _sets_fork(tree: ast.Module) -> bool:
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _never_started(tree: ast.Module) -> set[int]:
+    """Ids of calls bound by ``name = Call(...)`` where ``name`` is never started: no
+    ``name.start()`` anywhere, and ``name`` never used but as ``name.attribute`` (passed on,
+    stored or returned, it may be started elsewhere). A Process made only to be looked at
+    (a demonstration, a test of its attributes) sends nothing to a child."""
+    bound: dict[str, list[int]] = {}
+    started: set[str] = set()
+    receivers: set[int] = set()
+    loaded: list[ast.Name] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.append(node)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                bound.setdefault(node.targets[0].id, []).append(id(node.value))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            receivers.add(id(node.value))
+            if node.attr == "start":
+                started.add(node.value.id)
+    escaping = {node.id for node in loaded if id(node) not in receivers and node.id in bound}
+    return {
+        call
+        for name, calls in bound.items()
+        if name not in started and name not in escaping
+        for call in calls
+    }
 
 
 def _root_name(node: ast.expr) -> str | None:

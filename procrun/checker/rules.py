@@ -130,15 +130,18 @@ RULES: tuple[Rule, ...] = (
         code="PR003",
         name="unpicklable-target",
         summary="A lambda, nested function or closure is a Process target or pool function.",
-        message="{what} is passed as {role}: it cannot be pickled, so it fails under "
-        "spawn/forkserver with plain `python`",
+        message="{what} is passed as {role}: it cannot be pickled, so it fails {when} with "
+        "plain `python`",
         guideline="Ensure that all arguments to Process.__init__() are picklable.",
-        rationale="Under spawn and forkserver the target of a Process, and every function "
-        "sent to a Pool or a ProcessPoolExecutor, is pickled by reference: module and "
-        "qualified name. A lambda, or a function defined inside another function, has no "
-        "such name, so pickling fails ('Can't pickle <function <lambda>>'), although the "
-        "same code works under fork. Define the function at module level (pass what the "
-        "closure captured as arguments, or bind them with functools.partial).",
+        rationale="Every function sent to a Pool or a ProcessPoolExecutor travels to the "
+        "workers through a queue, pickled, under every start method, fork included; the "
+        "target of a Process (and a pool's initializer) is pickled under spawn and "
+        "forkserver. Functions are pickled by reference: module and qualified name. A "
+        "lambda, or a function defined inside another function, has no such name, so "
+        "pickling fails ('Can't pickle <function <lambda>>'). Define the function at module "
+        "level (pass what the closure captured as arguments, or bind them with "
+        "functools.partial). A Process that is never started sends nothing anywhere and is "
+        "not reported.",
         bad=_example(
             """
             from multiprocessing import Pool
