@@ -30,6 +30,7 @@ from procrun.checker.names import (
     PROXY_SYNC_METHODS,
     ROLES,
     UNPICKLABLE_FACTORIES,
+    UNPICKLABLE_OBJECTS,
 )
 from procrun.checker.rules import BY_CODE, PYTHON2_HINT
 from procrun.guard import MUTATING_METHODS, bindings, mutated_roots, split_module
@@ -499,6 +500,8 @@ class _Checker:
             if key is not None and key in self.class_attrs:
                 return self.class_attrs[key]
             name = self.qual(node)
+            if name in UNPICKLABLE_OBJECTS:
+                return _Val("unpicklable", UNPICKLABLE_OBJECTS[name])
             return None if name is None else _Val("ref", name)
         if isinstance(node, ast.Call):
             return self.infer_call(node)
@@ -526,6 +529,11 @@ class _Checker:
             assert isinstance(callee.info, (ast.FunctionDef, ast.AsyncFunctionDef))
             if _returns_nested_function(callee.info):
                 return _Val("closure", callee.info.name)
+        if isinstance(func, ast.Name) and func.id == "open" and callee is None:
+            return _Val("unpicklable", "an open file")
+        made = UNPICKLABLE_FACTORIES.get(self.qual(func) or "")
+        if made is not None:
+            return _Val("unpicklable", made)
         if isinstance(func, ast.Attribute):
             receiver = self.infer(func.value)
             if receiver is not None and receiver.kind in ("manager", "managerobj"):
@@ -865,6 +873,8 @@ class _Checker:
             rest = [*node.args[1:], *(k.value for k in node.keywords)]
             for arg in rest:
                 self.check_threading_argument(arg, "as a pool task argument")
+                where = f"to `{_call_name(func.value)}.{attr}()`"
+                self.check_unpicklable_argument(arg, where, "under every start method")
                 self.check_inherit_only(arg, "passed to a pool task (sent through its queue)")
         elif kind == "threadpool" and attr in POOL_FUNCTION_METHODS and node.args:
             many = attr not in ("submit", "apply", "apply_async") or self.repeated()
@@ -915,10 +925,13 @@ class _Checker:
     def process_construction(self, node: ast.Call, name: str) -> None:
         target = _argument(node, 1, "target")
         started = id(node) not in self.never_started
-        if target is not None and started and not self.forked(node.func):
+        forked = self.forked(node.func)
+        if target is not None and started and not forked:
             self.check_function_argument(target, "the target of a Process")
         for arg in (_argument(node, 3, "args"), _argument(node, 4, "kwargs")):
             self.check_threading_argument(arg, "as a Process argument")
+            if started and not forked:
+                self.check_unpicklable_argument(arg, "to a Process", "under spawn/forkserver")
 
     def start(self, node: ast.AST, what: str) -> None:
         self.scope.event("start", node, what)
@@ -973,6 +986,17 @@ class _Checker:
             if value is not None and value.kind == "tlock":
                 name = _call_name(element)
                 self.report("PR004", element, kind=str(value.info), name=name, how=how)
+
+    def check_unpicklable_argument(self, node: ast.expr | None, how: str, when: str) -> None:
+        """PR011: an open file, a standard stream, ... among the arguments pickled for a
+        child."""
+        for element in _elements(node):
+            value = self.infer(element)
+            if value is not None and value.kind == "unpicklable":
+                what = str(value.info)
+                if isinstance(element, ast.Name):
+                    what = f"`{element.id}` ({what})"
+                self.report("PR011", element, what=what, how=how, when=when)
 
     def check_inherit_only(self, node: ast.expr, how: str) -> None:
         """PR008: a lock, queue or shared value that is pickled on its way."""

@@ -76,7 +76,8 @@ PROXY_DATA_METHODS = frozenset(
 )
 PROXY_SYNC_METHODS = frozenset(_SYNC)
 
-#: Calls whose result cannot be pickled (PR009), besides the ``thread:`` roles.
+#: Calls whose result cannot be pickled (PR009, PR011), besides the ``thread:`` roles. (Not
+#: sockets: multiprocessing registers a reducer that duplicates their descriptor.)
 UNPICKLABLE_FACTORIES = {
     "open": "an open file",
     "io.open": "an open file",
@@ -88,11 +89,6 @@ UNPICKLABLE_FACTORIES = {
     "tempfile.TemporaryFile": "an open file",
     "tempfile.NamedTemporaryFile": "an open file",
     "tempfile.SpooledTemporaryFile": "an open file",
-    "socket.socket": "a socket",
-    "socket.create_connection": "a socket",
-    "socket.create_server": "a socket",
-    "socket.socketpair": "a pair of sockets",
-    "socket.fromfd": "a socket",
     "sqlite3.connect": "a database connection",
     "subprocess.Popen": "a subprocess",
     "select.epoll": "an epoll object",
@@ -105,4 +101,13 @@ UNPICKLABLE_FACTORIES = {
     "threading.Thread": "a thread",
     "threading.Timer": "a thread",
     "threading.local": "a thread-local object",
+}
+
+#: Module attributes that pickle cannot send to another process.
+UNPICKLABLE_OBJECTS = {
+    "sys.stdout": "`sys.stdout` (an open file)",
+    "sys.stderr": "`sys.stderr` (an open file)",
+    "sys.stdin": "`sys.stdin` (an open file)",
+    "sys.__stdout__": "`sys.__stdout__` (an open file)",
+    "sys.__stderr__": "`sys.__stderr__` (an open file)",
 }

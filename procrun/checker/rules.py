@@ -429,8 +429,8 @@ RULES: tuple[Rule, ...] = (
         guideline="Also, if you subclass Process then make sure that instances will be "
         "picklable when the start() method is called.",
         rationale="Under spawn and forkserver, start() pickles the Process object with all "
-        "its attributes to send it to the child. A threading lock, an open file, a socket, "
-        "a thread or a lambda stored by __init__ cannot be pickled, so start() fails, "
+        "its attributes to send it to the child. A threading lock, an open file, a "
+        "thread or a lambda stored by __init__ cannot be pickled, so start() fails, "
         "although the same class works under fork. Store what is needed to make them (a "
         "path, an address) and create them in run(), or use multiprocessing's primitives.",
         bad=_example(
@@ -515,6 +515,58 @@ RULES: tuple[Rule, ...] = (
                 for i in range(100):
                     q.put(i)
                 q.put(None)
+                p.join()
+            """
+        ),
+    ),
+    Rule(
+        code="PR011",
+        name="unpicklable-argument",
+        summary="An open file, a standard stream or another unpicklable object is passed to a "
+        "process or a pool task.",
+        message="{what} is passed {how}: it cannot be pickled, so it fails {when} with plain "
+        "`python`",
+        guideline="Ensure that all arguments to Process.__init__() are picklable.",
+        rationale="A Process's args and kwargs are pickled to reach the child under spawn "
+        "and forkserver, and a pool's task arguments go through a queue, pickled, under every "
+        "start method. Open files (sys.stdout and sys.stderr among them), database "
+        "connections, subprocesses, threads and thread queues cannot be pickled: start() or "
+        "the task fails with 'cannot pickle ... object', although a Process works under fork. "
+        "Pass what the child needs to make its own (a path, a connection string) and open it "
+        "there; the child already has its own sys.stdout. (Sockets and multiprocessing's "
+        "locks, queues and pipes are fine: multiprocessing knows how to send them.)",
+        bad=_example(
+            """
+            from multiprocessing import Process, freeze_support
+
+
+            def report(stream, path):
+                with open(path) as source:
+                    stream.write(source.read())
+
+
+            if __name__ == '__main__':
+                freeze_support()
+                log = open('run.log', 'a')
+                p = Process(target=report, args=(log, 'input.txt'))
+                p.start()
+                p.join()
+            """
+        ),
+        good=_example(
+            """
+            from multiprocessing import Process, freeze_support
+
+
+            def report(log_path, path):
+                with open(path) as source, open(log_path, 'a') as log:
+                    log.write(source.read())
+
+
+            if __name__ == '__main__':
+                freeze_support()
+                p = Process(target=report, args=('run.log', 'input.txt'))
+                p.start()
                 p.join()
             """
         ),

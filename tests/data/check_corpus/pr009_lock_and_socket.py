@@ -1,4 +1,6 @@
 # expect: PR009
+# The socket is fine (multiprocessing duplicates its descriptor into the child); the lock
+# is not.
 import socket
 import threading
 
