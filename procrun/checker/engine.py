@@ -418,6 +418,8 @@ class _Checker:
             s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         self.function_scopes: dict[str, _Scope] = {}  # module-level function name -> scope
+        self.method_scopes: dict[str, _Scope] = {}  # "Class.method" of module classes -> scope
+        self.import_method_calls: list[tuple[str, ast.Call]] = []  # ("Class.method", call)
         self.all_function_scopes: list[_Scope] = []
         self.guards: list[ast.If] = []
         self.guard_calls: list[tuple[str, ast.Call]] = []  # module functions the guard calls
@@ -525,6 +527,10 @@ class _Checker:
         callee = self.infer(func) if isinstance(func, ast.Name) else None
         if callee is not None and callee.kind == "pclass":
             return _Val("process", _Process(call, self.scope))
+        if callee is not None and callee.kind == "mclass":
+            return _Val("managerobj", "ManagerClass")
+        if callee is not None and callee.kind == "class":
+            return _Val("instance", callee.info)
         if callee is not None and callee.kind in ("func", "nested"):
             assert isinstance(callee.info, (ast.FunctionDef, ast.AsyncFunctionDef))
             if _returns_nested_function(callee.info):
@@ -620,6 +626,8 @@ class _Checker:
         scope.local_names = {a.arg for a in every if a is not None}
         if parent is self.module:
             self.function_scopes[func.name] = scope
+        elif isinstance(parent.node, ast.ClassDef) and parent.parent is self.module:
+            self.method_scopes[f"{parent.node.name}.{func.name}"] = scope
         self.all_function_scopes.append(scope)
         saved_scope, saved_attrs = self.scope, self.class_attrs
         self.scope = scope
@@ -766,13 +774,17 @@ class _Checker:
     def class_def(self, node: ast.ClassDef) -> None:
         for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
             self.expr(expr)
-        is_process = False
+        is_process = is_manager = False
         for base in node.bases:
-            if self.role(base) == "Process":
+            role = self.role(base)
+            if role == "Process":
                 is_process = True
+            elif role == "ManagerClass":
+                is_manager = True
             elif isinstance(base, ast.Name):
                 known = self.lookup(base.id)
                 is_process = is_process or (known is not None and known.kind == "pclass")
+                is_manager = is_manager or (known is not None and known.kind == "mclass")
         attrs: dict[str, _Val | None] = {}
         self.attrs_of_class[id(node)] = attrs
         if is_process:
@@ -782,7 +794,12 @@ class _Checker:
         self.scope, self.class_attrs = scope, attrs
         self.stmts(node.body)
         self.scope, self.class_attrs = saved
-        self.bind(node.name, _Val("pclass", node) if is_process else None)
+        if is_process:
+            self.bind(node.name, _Val("pclass", node))
+        elif is_manager:
+            self.bind(node.name, _Val("mclass", node))
+        else:
+            self.bind(node.name, _Val("class", node.name) if self.scope is self.module else None)
         if is_process:
             for stmt in node.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "run":
@@ -839,6 +856,8 @@ class _Checker:
             callee = self.lookup(func.id)
             if callee is not None and callee.kind == "pclass":
                 self.process_construction(node, f"{func.id}(...)")
+            elif callee is not None and callee.kind == "class":
+                self.method_call(f"{callee.info}.__init__", node)
             elif func.id in self.module_funcs and (callee is None or callee.kind == "func"):
                 self.scope.event("callf", node, func.id)
                 if self.in_guard and self.scope is self.module:
@@ -855,10 +874,21 @@ class _Checker:
         if func.attr == "append" and isinstance(func.value, ast.Name) and len(node.args) == 1:
             self.note_append(func.value.id, node.args[0])
             return
+        if isinstance(func.value, ast.Name) and func.value.id == "self":
+            self.scope.event("callm", node, func.attr)
         receiver = self.infer(func.value)
         if receiver is None:
             return
         attr, kind, key = func.attr, receiver.kind, _key(func.value)
+        if kind == "instance":
+            self.method_call(f"{receiver.info}.{attr}", node)
+            return
+        if kind == "mclass" and attr == "register":
+            callable_ = _argument(node, 1, "callable")
+            if callable_ is not None:
+                what = f"the callable registered with `{_call_name(func.value)}.register()`"
+                self.check_function_argument(callable_, what)
+            return
         if kind in ("process", "processes"):
             if attr == "start" and not node.args:
                 self.start(node, f"`{_call_name(func.value)}.start()` starts a process")
@@ -890,6 +920,12 @@ class _Checker:
                 self.check_inherit_only(node.args[0], f"put on the queue `{key}`")
         elif kind == "conn" and attr == "send" and node.args:
             self.check_inherit_only(node.args[0], f"sent through the pipe `{key}`")
+
+    def method_call(self, method: str, node: ast.Call) -> None:
+        """A call of a module class's method (``__init__`` for ``Class(...)``), for PR001:
+        at import time, it starts processes if the method does."""
+        if self.import_time and self.scope.kind != "function":
+            self.import_method_calls.append((method, node))
 
     def note_append(self, name: str, item_node: ast.expr) -> None:
         """``procs.append(p)``: ``procs`` now holds processes, for its loops' starts/joins."""
@@ -1122,6 +1158,13 @@ class _Checker:
             if name in starting:
                 self.report("PR001", call, what=f"`{name}()` starts processes and runs")
                 self.import_starts.append((call, -1))
+        methods = self.starting_methods(starting)
+        for method, call in self.import_method_calls:
+            if method in methods:
+                cls, _, name = method.partition(".")
+                shown = f"`{cls}(...)`" if name == "__init__" else f"`{_call_name(call.func)}()`"
+                self.report("PR001", call, what=f"{shown} starts processes and runs")
+                self.import_starts.append((call, -1))
         self.check_freeze_support(starting)
         for scope in [self.module, *self.all_function_scopes]:
             self.check_joins(scope)
@@ -1139,6 +1182,30 @@ class _Checker:
         calls = {
             name: {e.data for e in scope.events if e.kind == "callf"}
             for name, scope in self.function_scopes.items()
+        }
+        changed = True
+        while changed:
+            changed = False
+            for name, callees in calls.items():
+                if name not in direct and callees & direct:
+                    direct.add(name)
+                    changed = True
+        return direct
+
+    def starting_methods(self, starting: set[str]) -> set[str]:
+        """Methods of module classes ("Class.method") that start processes: directly, by
+        calling a starting module function, or through ``self.other()``."""
+        direct = {
+            name
+            for name, scope in self.method_scopes.items()
+            if any(
+                e.kind == "start" or (e.kind == "callf" and e.data in starting)
+                for e in scope.events
+            )
+        }
+        calls = {
+            name: {f"{name.partition('.')[0]}.{e.data}" for e in scope.events if e.kind == "callm"}
+            for name, scope in self.method_scopes.items()
         }
         changed = True
         while changed:
