@@ -531,6 +531,9 @@ class _Checker:
             return _Val("managerobj", "ManagerClass")
         if callee is not None and callee.kind == "class":
             return _Val("instance", callee.info)
+        if callee is not None and callee.kind == "localclass":
+            what = f"an instance of `{callee.info}` (a class defined inside a function)"
+            return _Val("unpicklable", what)
         if callee is not None and callee.kind in ("func", "nested"):
             assert isinstance(callee.info, (ast.FunctionDef, ast.AsyncFunctionDef))
             if _returns_nested_function(callee.info):
@@ -798,8 +801,10 @@ class _Checker:
             self.bind(node.name, _Val("pclass", node))
         elif is_manager:
             self.bind(node.name, _Val("mclass", node))
+        elif self.scope is self.module:
+            self.bind(node.name, _Val("class", node.name))
         else:
-            self.bind(node.name, _Val("class", node.name) if self.scope is self.module else None)
+            self.bind(node.name, _Val("localclass", node.name))
         if is_process:
             for stmt in node.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "run":
@@ -997,6 +1002,9 @@ class _Checker:
         if isinstance(node, ast.Lambda):
             self.report("PR003", node, what="a lambda", role=role, when=when)
             return
+        if isinstance(node, ast.Attribute) and _key(node.value) == "self":
+            self.check_bound_method(node, role, when)
+            return
         if not isinstance(node, ast.Name):
             return
         value = self.lookup(node.id)
@@ -1014,6 +1022,28 @@ class _Checker:
             self.report("PR003", node, what=what, role=role, when=when)
         elif value.kind == "func":
             self.targets.append((node.id, node, role))
+
+    def check_bound_method(self, method: ast.Attribute, role: str, when: str) -> None:
+        """PR011: ``self.method`` pickles ``self``, with every attribute ``__init__`` (or
+        another method) gave it: one that cannot be pickled makes the whole call fail."""
+        for key, value in self.class_attrs.items():
+            if value is None:
+                continue
+            what = _UNPICKLABLE_STATE.get(value.kind)
+            if value.kind == "unpicklable":
+                what = str(value.info)
+            elif value.kind == "tlock":
+                what = f"a threading {value.info}"
+            if what is None:
+                continue
+            self.report(
+                "PR011",
+                method,
+                what=f"`{_call_name(method)}` (a bound method: its instance holds `{key}`, {what})",
+                how=f"as {role}",
+                when=when,
+            )
+            return
 
     def check_threading_argument(self, node: ast.expr | None, how: str) -> None:
         """PR004: a threading primitive among the arguments sent to a process."""
@@ -1526,6 +1556,14 @@ def _sets_fork(tree: ast.Module) -> bool:
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False
+
+
+#: What an instance may hold that pickle refuses, by the kind the walk gives it.
+_UNPICKLABLE_STATE = {
+    "pool": "a process pool",
+    "threadpool": "a thread pool",
+    "thread": "a thread",
+}
 
 
 def _never_started(tree: ast.Module) -> set[int]:
