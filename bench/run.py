@@ -547,7 +547,7 @@ SCRIPT_BENCHMARKS = {
         ("runtime_queues.py", "runtime_shared.py"),
     ),
     "freeze": ("`procrun freeze` against plain PyInstaller", ("freeze.py",)),
-    "check": ("`procrun check` against pyflakes", ("check_speed.py",)),
+    "check": ("`procrun check` against ruff and pyflakes", ("check_speed.py",)),
     "cluster": ("`procrun --cluster ray|dask` against the local Pool", ("cluster.py",)),
 }
 NEEDS_DEPENDENCIES = frozenset({"freeze", "check", "cluster"})

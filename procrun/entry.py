@@ -1,8 +1,9 @@
 """The ``procrun`` command line.
 
 The launcher forms (``procrun SCRIPT``, ``procrun run SCRIPT``, ``procrun -m MODULE``) are
-parsed here by hand, so that running a script never pays for importing typer and rich.
-Help and the other commands go to :mod:`procrun.cli`.
+parsed here by hand, so that running a script never pays for importing typer and rich; so is
+``procrun check`` (:mod:`procrun.checker.quick_cli`). Help and the other commands go to
+:mod:`procrun.cli`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def _dispatch(args: list[str]) -> int:
             i += 1
             continue
         if arg in COMMANDS and not explicit_run:
+            if arg == "check":  # a linter's start-up is most of a cached run: no typer
+                from procrun.checker.quick_cli import run
+
+                status = run(args[i + 1 :])
+                if status is not None:
+                    return status
             return _cli(args[i:])
         break
     if i >= len(args):

@@ -547,6 +547,48 @@ def test_a_second_run_reads_only_what_changed(
     assert run("--no-cache")[0] == ["bad.py", "good.py"]
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["a.py", "src"], (["a.py", "src"], {})),
+        (["--format", "json", "-"], (["-"], {"output_format": "json"})),
+        (["-fgithub", "--select=PR001", "--select", "PR003"],
+         ([], {"output_format": "github", "select": ["PR001", "PR003"]})),
+        (["-j4", "--no-cache", "--no-color", "--", "-odd.py"],
+         (["-odd.py"], {"jobs": 4, "cache": False, "color": False})),
+        (["--config", "p.toml", "--stdin-filename=x.py", "--explain", "PR003"],
+         ([], {"config_path": "p.toml", "stdin_filename": "x.py", "explain": "PR003"})),
+        (["--help"], None),
+        (["--format", "xml"], None),
+        (["--jobs", "many"], None),
+        (["--select"], None),
+        (["--no-cache=1"], None),
+        (["--frobnicate"], None),
+    ],
+)  # fmt: skip
+def test_check_options_parsed_without_typer_as_typer_would(
+    args: list[str], expected: tuple[list[str], dict[str, object]] | None
+) -> None:
+    # None: typer takes over (help, and its own usage errors for what is not understood).
+    from procrun.checker.quick_cli import parse
+
+    assert parse(args) == expected
+
+
+def test_procrun_check_does_not_import_typer(project: Path) -> None:
+    code = (
+        "import sys; from procrun.entry import main; status = main(['check', 'bad.py']); "
+        "print(status, 'typer' in sys.modules, 'rich' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60,
+        env=clean_env(),
+    )  # fmt: skip
+    assert result.stdout.splitlines()[-1] == "1 False False", result.stderr
+    result = procrun_check("--frobnicate", cwd=project)
+    assert result.returncode == 2 and "No such option" in result.stderr
+
+
 def test_no_cache_leaves_no_cache_directory(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
