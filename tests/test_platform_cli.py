@@ -102,16 +102,17 @@ def test_check_escapes_what_the_code_page_cannot_encode(tmp_path: Path, output_f
         "check", "--format", output_format, NAME, "missing\u2713.py", cwd=tmp_path, env=CP1252
     )
     assert_no_traceback(result)
-    assert result.returncode == 2  # the missing file
-    assert "missing\\u2713.py: error: No such file or directory" in result.stderr
+    assert result.returncode == 1  # the missing file is a finding (E902), as in ruff
     if output_format == "text":
         assert f"{ESCAPED_NAME}:6:8 PR001 " in result.stdout
         assert f"    {ESCAPED_LINE}\n" in result.stdout
-        assert result.stdout.endswith("Found 2 findings in 1 file.\n")
+        assert "missing\\u2713.py:1:1 E902 No such file or directory\n" in result.stdout
+        assert result.stdout.endswith(" in 2 files.\n")
     elif output_format == "github":
         assert f"::error file={ESCAPED_NAME},line=6,col=8,title=PR001::" in result.stdout
+        assert "::error file=missing\\u2713.py,line=1,col=1,title=E902::" in result.stdout
     else:
-        assert "PR001" in result.stdout
+        assert "PR001" in result.stdout and "E902" in result.stdout
 
 
 def test_check_in_color_escapes_what_the_code_page_cannot_encode(tmp_path: Path) -> None:
@@ -158,7 +159,8 @@ def test_check_and_fix_run_without_standard_streams(tmp_path: Path, command: str
         sys.__stdout__.write(f"status {{status}}\\n")
     """
     result = run_faked(code, cwd=tmp_path)
-    assert result.stdout == "status 2\n", result.stderr
+    # check reports the missing file as a finding (1), fix as an error (2)
+    assert result.stdout == f"status {1 if command == 'run_check' else 2}\n", result.stderr
     assert result.stderr == ""
 
 
@@ -200,8 +202,9 @@ def test_check_jobs_spawns_its_workers_on_macos_and_finds_the_same(
     corpus = str(ROOT / "tests" / "data" / "check_corpus")
     results, imported = {}, {}
     for jobs in ("1", "2"):
-        result = run_faked(ON_MACOS, form, "check", "-f", "json", "-j", jobs, corpus, cwd=tmp_path)
-        assert result.returncode == 2, result.stderr  # the corpus holds a Python 2 file
+        args = ("check", "-f", "json", "--no-cache", "-j", jobs, corpus)  # every file checked
+        result = run_faked(ON_MACOS, form, *args, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr  # findings (a Python 2 file: E999)
         lines = result.stderr.splitlines()
         imported[jobs] = {line.split("|")[-1].strip() for line in lines if "import time:" in line}
         result.stderr = "\n".join(line for line in lines if "import time:" not in line)
