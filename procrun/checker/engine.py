@@ -33,7 +33,7 @@ from procrun.checker.names import (
     UNPICKLABLE_OBJECTS,
 )
 from procrun.checker.rules import BY_CODE, PYTHON2_HINT
-from procrun.guard import MUTATING_METHODS, bindings, mutated_roots, split_module
+from procrun.guard import MUTATING_METHODS, bindings, children, mutated_roots, split_module, walk
 
 
 @dataclass(frozen=True, order=True)
@@ -384,7 +384,7 @@ def _function_locals(func: _FunctionNode | ast.Lambda) -> tuple[set[str], set[st
     body = [func.body] if isinstance(func, ast.Lambda) else func.body
     declared: set[str] = set()
     for stmt in body:
-        for node in ast.walk(stmt) if not isinstance(stmt, ast.expr) else ():
+        for node in walk(stmt) if not isinstance(stmt, ast.expr) else ():
             if isinstance(node, (ast.Global, ast.Nonlocal)):
                 declared.update(node.names)
         if isinstance(stmt, ast.stmt):
@@ -431,7 +431,8 @@ class _Checker:
         self.reads_memo: dict[str, frozenset[str]] = {}
         self.top_index = 0
         self.module_forks = b"set_start_method" in raw and _sets_fork(tree)
-        self.never_started = _never_started(tree)
+        #: (Process call, finding that holds only if it is started)
+        self.pickled_at_start: list[tuple[ast.Call, Finding]] = []
 
     def report(self, code: str, node: ast.AST, **fields: str) -> None:
         message = BY_CODE[code].message.format(**fields)
@@ -739,7 +740,7 @@ class _Checker:
                     self.expr(case.guard)
                 self.stmts(case.body)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.expr(child)
 
@@ -838,7 +839,7 @@ class _Checker:
         elif isinstance(node, (ast.Name, ast.Constant)):
             return
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.expr(child)
 
@@ -965,14 +966,19 @@ class _Checker:
 
     def process_construction(self, node: ast.Call, name: str) -> None:
         target = _argument(node, 1, "target")
-        started = id(node) not in self.never_started
         forked = self.forked(node.func)
-        if target is not None and started and not forked:
+        before = len(self.findings)
+        if target is not None and not forked:
             self.check_function_argument(target, "the target of a Process")
         for arg in (_argument(node, 3, "args"), _argument(node, 4, "kwargs")):
             self.check_threading_argument(arg, "as a Process argument")
-            if started and not forked:
+            if not forked:
                 self.check_unpicklable_argument(arg, "to a Process", "under spawn/forkserver")
+        # What is pickled only when the process starts is dropped at the end if it never
+        # does (see _never_started): the walk that tells is paid only then.
+        self.pickled_at_start.extend(
+            (node, finding) for finding in self.findings[before:] if finding.code != "PR004"
+        )
 
     def start(self, node: ast.AST, what: str) -> None:
         self.scope.event("start", node, what)
@@ -1201,6 +1207,10 @@ class _Checker:
             self.check_bounded_puts(scope, starting)
         self.check_target_globals(defined, starting)
         self.check_proxies()
+        if self.pickled_at_start:
+            unstarted = _never_started(self.tree)
+            dropped = {id(f) for call, f in self.pickled_at_start if id(call) in unstarted}
+            self.findings = [f for f in self.findings if id(f) not in dropped]
 
     def starting_functions(self) -> set[str]:
         """Module-level functions that start processes, directly or through each other."""
@@ -1420,7 +1430,7 @@ class _Checker:
         reads = {
             n.id
             for stmt in function.body
-            for n in ast.walk(stmt)
+            for n in walk(stmt)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
         } - local
         for callee in list(reads):
@@ -1528,7 +1538,7 @@ def _putting_names(function: _FunctionNode) -> set[str]:
     """Names on which ``function`` calls ``put``/``put_nowait``."""
     return {
         node.func.value.id
-        for node in ast.walk(function)
+        for node in walk(function)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("put", "put_nowait")
@@ -1554,7 +1564,7 @@ def _sets_fork(tree: ast.Module) -> bool:
             and node.args[0].value == "fork"
         ):
             return True
-        todo.extend(ast.iter_child_nodes(node))
+        todo.extend(children(node))
     return False
 
 
@@ -1575,7 +1585,7 @@ def _never_started(tree: ast.Module) -> set[int]:
     started: set[str] = set()
     receivers: set[int] = set()
     loaded: list[ast.Name] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 loaded.append(node)
@@ -1614,7 +1624,7 @@ def _returns_nested_function(function: _FunctionNode) -> bool:
 
 
 def _uses_a_lock(function: _FunctionNode) -> bool:
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             return True
         if (
@@ -1675,6 +1685,6 @@ def _changes(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, str, str]]:
 
 
 def _target_names(target: ast.expr) -> Iterator[str]:
-    for node in ast.walk(target):
+    for node in walk(target):
         if isinstance(node, ast.Name):
             yield node.id
