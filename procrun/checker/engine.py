@@ -97,12 +97,13 @@ def check_source(
     if not may_import_a_process_api(raw):
         return []  # no process API imported: no rule can apply, and no need to parse
     tree = parse_source(source, path)
-    findings = _Checker(tree, raw, path).run()
+    checker = _Checker(tree, raw, path)
+    findings = checker.run()
     if select is not None:
         findings = [f for f in findings if f.code in select]
     if any(f.code == "PR002" for f in findings):
         if frozen is None:
-            frozen = bool(IN_SOURCE.search(raw))
+            frozen = checker.calls_freeze_support() or bool(IN_SOURCE.search(raw))
         starts = {f.line for f in findings if f.code == "PR001"}
         findings = [f for f in findings if f.code != "PR002" or (frozen and f.line not in starts)]
     if findings:
@@ -1255,6 +1256,11 @@ class _Checker:
                     direct.add(name)
                     changed = True
         return direct
+
+    def calls_freeze_support(self) -> bool:
+        """Whether the module calls ``freeze_support()`` anywhere (a sign it is frozen)."""
+        scopes = [self.module, *self.all_function_scopes]
+        return any(e.kind == "freeze" for scope in scopes for e in scope.events)
 
     def check_freeze_support(self, starting: set[str]) -> None:
         """PR002: a script that starts processes calls freeze_support() first in its guard."""

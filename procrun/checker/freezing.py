@@ -23,10 +23,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from procrun.checker.config import Config
 
-#: The file itself shows it runs frozen, or calls freeze_support() already.
-IN_SOURCE = re.compile(
-    rb"\bsys\.frozen\b|['\"]frozen['\"]|\b_MEIPASS\b|#\s*nuitka-project|\bfreeze_?[sS]upport\s*\("
-)
+#: The file itself shows it runs frozen (a ``freeze_support()`` call, the other sign, is
+#: the checker's to see: a regex would find one in a comment).
+IN_SOURCE = re.compile(rb"\bsys\.frozen\b|['\"]frozen['\"]|\b_MEIPASS\b|#\s*nuitka-project")
 
 #: A build configuration that freezes: the freezers' names as they appear in one.
 _FREEZER = re.compile(

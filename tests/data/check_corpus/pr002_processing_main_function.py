@@ -1,10 +1,16 @@
 # expect: PR002
-# The guard calls main(), which starts the processes: the script still needs freezeSupport().
+# Shipped with py2exe (it looks for its files beside the executable when frozen). The guard
+# calls main(), which starts the processes: the frozen program still needs freezeSupport().
+import os
+import sys
+
 import processing as proc
+
+HOME = os.path.dirname(sys.executable if hasattr(sys, "frozen") else __file__)
 
 
 def child(n):
-    print("child", n)
+    print("child", n, HOME)
 
 
 def main():

@@ -1,5 +1,7 @@
-# expect: none
-# An explicit fork context pickles nothing to start a child: a nested target is fine there.
+# expect: PR003
+# An explicit fork context pickles nothing to start a child: the nested Process target is
+# fine there. The pool's lambda is not: tasks reach the workers through the pool's queue,
+# pickled, under fork too.
 from multiprocessing import Value, get_context
 
 
