@@ -127,7 +127,7 @@ def corpus_table() -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for code, near, tp, fp, fn in rows:
-        name = "E999 (syntax)" if code == "error" else code
+        name = "E999 (syntax)" if code == "error" else f"`{code}`" if code != "overall" else code
         lines.append(
             f"| {name} | {tp} | {fp} | {fn} | {near} | {ratio(tp, tp + fp):.2f} "
             f"| {ratio(tp, tp + fn):.2f} |"
