@@ -434,6 +434,9 @@ class _Checker:
         self.module_forks = b"set_start_method" in raw and _sets_fork(tree)
         #: (Process call, finding that holds only if it is started)
         self.pickled_at_start: list[tuple[ast.Call, Finding]] = []
+        #: ("class:Name" of a manager class, finding that holds only if one is started)
+        self.pickled_at_manager_start: list[tuple[str, Finding]] = []
+        self.started_managers: set[str] = set()
 
     def report(self, code: str, node: ast.AST, **fields: str) -> None:
         message = BY_CODE[code].message.format(**fields)
@@ -488,8 +491,7 @@ class _Checker:
             value = self.lookup(base.id)
             return value is not None and value.kind == "forkctx"
         if isinstance(base, ast.Call) and self.role(base.func) == "get_context":
-            method = _argument(base, 0, "method")
-            return isinstance(method, ast.Constant) and method.value == "fork"
+            return _may_fork(base)
         return False
 
     def role(self, node: ast.expr) -> str | None:
@@ -530,7 +532,8 @@ class _Checker:
         if callee is not None and callee.kind == "pclass":
             return _Val("process", _Process(call, self.scope))
         if callee is not None and callee.kind == "mclass":
-            return _Val("managerobj", "ManagerClass")
+            assert isinstance(callee.info, ast.ClassDef)
+            return _Val("managerobj", f"class:{callee.info.name}")
         if callee is not None and callee.kind == "class":
             return _Val("instance", callee.info)
         if callee is not None and callee.kind == "localclass":
@@ -569,9 +572,7 @@ class _Checker:
         if role in simple:
             return _Val(simple[role], role)
         if role == "get_context":
-            method = _argument(call, 0, "method")
-            fork = isinstance(method, ast.Constant) and method.value == "fork"
-            return _Val("forkctx" if fork else "ref", "multiprocessing")
+            return _Val("forkctx" if _may_fork(call) else "ref", "multiprocessing")
         kind, _, name = role.partition(":")
         if kind == "queue":
             size = _argument(call, 0, "maxsize")
@@ -694,8 +695,11 @@ class _Checker:
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 self.expr(item.context_expr)
+                entered = self.infer(item.context_expr)
+                if entered is not None and entered.kind == "managerobj":
+                    self.started_managers.add(str(entered.info))  # __enter__ starts it
                 if item.optional_vars is not None:
-                    self.assign(item.optional_vars, self.infer(item.context_expr), None)
+                    self.assign(item.optional_vars, entered, None)
             self.stmts(node.body)
         elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             self.stmts(node.body)  # type: ignore[attr-defined]
@@ -894,7 +898,12 @@ class _Checker:
             callable_ = _argument(node, 1, "callable")
             if callable_ is not None:
                 what = f"the callable registered with `{_call_name(func.value)}.register()`"
+                before = len(self.findings)
                 self.check_function_argument(callable_, what)
+                # Pickled with the registry only by start() (get_server() serves in place).
+                assert isinstance(receiver.info, ast.ClassDef)
+                cls = f"class:{receiver.info.name}"
+                self.pickled_at_manager_start += [(cls, f) for f in self.findings[before:]]
             return
         if kind in ("process", "processes"):
             if attr == "start" and not node.args:
@@ -902,6 +911,7 @@ class _Checker:
             elif attr == "join" and not node.args and not node.keywords:
                 self.scope.event("join", node, receiver)
         elif kind == "managerobj" and attr == "start":
+            self.started_managers.add(str(receiver.info))
             self.start(node, f"`{_call_name(func.value)}.start()` starts a manager process")
         elif kind == "pool" and attr in POOL_FUNCTION_METHODS and node.args:
             # Tasks travel through the pool's queue, pickled, under every start method.
@@ -1208,9 +1218,13 @@ class _Checker:
             self.check_bounded_puts(scope, starting)
         self.check_target_globals(defined, starting)
         self.check_proxies()
+        dropped = {
+            id(f) for cls, f in self.pickled_at_manager_start if cls not in self.started_managers
+        }
         if self.pickled_at_start:
             unstarted = _never_started(self.tree)
-            dropped = {id(f) for call, f in self.pickled_at_start if id(call) in unstarted}
+            dropped |= {id(f) for call, f in self.pickled_at_start if id(call) in unstarted}
+        if dropped:
             self.findings = [f for f in self.findings if id(f) not in dropped]
 
     def starting_functions(self) -> set[str]:
@@ -1572,6 +1586,16 @@ def _sets_fork(tree: ast.Module) -> bool:
             return True
         todo.extend(children(node))
     return False
+
+
+def _may_fork(get_context: ast.Call) -> bool:
+    """Whether ``get_context(...)`` may give fork: ``"fork"``, or a method only known at run
+    time (a parameter, a command-line option): what holds only under spawn is not asserted
+    then (precision first; a pool's tasks are pickled either way)."""
+    method = _argument(get_context, 0, "method")
+    if method is None:
+        return False
+    return not isinstance(method, ast.Constant) or method.value == "fork"
 
 
 #: What an instance may hold that pickle refuses, by the kind the walk gives it.
