@@ -10,10 +10,11 @@ HOME = os.path.dirname(sys.executable if hasattr(sys, "frozen") else __file__)
 
 
 def child(n):
-    print("child", n, HOME)
+    print("child", n)
 
 
 def main():
+    print("running from", HOME)
     workers = [proc.Process(target=child, args=(i,)) for i in range(2)]
     for w in workers:
         w.start()
