@@ -192,6 +192,12 @@ def test_a_file_that_names_no_process_api_is_not_even_parsed() -> None:
     assert check_source(b"\x00\x01binary, no process API\n") == []
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12 parses such f-strings")
+def test_a_3_12_f_string_is_said_to_need_3_12() -> None:
+    with pytest.raises(SourceError, match=r"on Python 3\.1[01]; .*Python 3\.12 syntax"):
+        check_source('import multiprocessing\nprint(f"{"a" if 1 else "b"}")\n')
+
+
 def test_python_2_is_reported_as_python_2() -> None:
     with pytest.raises(Python2Error, match=r"Python 2.*print statement"):
         check_source(b"import processing\nprint 'hello'\n")

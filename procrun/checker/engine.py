@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -173,6 +174,13 @@ def _source_error(error: SyntaxError, source: str | bytes) -> SourceError:
         for pattern, what in _PY2_LINES:
             if pattern.search(text):
                 return Python2Error(f"{PYTHON2_HINT} ({what})", line, col)
+    if message.startswith("f-string") and sys.version_info < (3, 12):
+        # Valid from 3.12 (PEP 701) if it nests quotes or backslashes in an f-string; as
+        # ruff with an older target version, say for which Python it does not parse.
+        message += (
+            f" (on Python {sys.version_info[0]}.{sys.version_info[1]}; f-strings that nest "
+            "quotes are Python 3.12 syntax: run procrun check with the Python the code is for)"
+        )
     return SourceError(f"syntax error: {message}", line, col)
 
 
