@@ -16,6 +16,11 @@
  * words. The class keeps its Python __setitem__ in its dict, which does the same thing, so
  * behaviour is the same with or without this module: only speed differs.
  *
+ * Where the layout of a ctypes object is the one this file expects (checked once, by setup(),
+ * on a probe array whose address and length Python gives), a value that fits is stored
+ * straight into the array's memory, without ctypes' own conversion of index and value: the
+ * same bytes ctypes would store, found the way ctypes finds them (b_ptr, b_length).
+ *
  * Optional: processing works without it (a machine with no C compiler builds none).
  */
 #define PY_SSIZE_T_CLEAN
@@ -27,6 +32,36 @@
 static objobjargproc ctypes_store = NULL;
 /* The Python writer, fallback(array, index, value): SharedArray's checks and messages. */
 static PyObject *fallback = NULL;
+
+/* The start of CPython's CDataObject (Modules/_ctypes/ctypes.h, the same from 3.8 to 3.14):
+ * the memory block and, for an array, its length. Read only when setup() found that a probe
+ * array's fields say what ctypes.addressof() and len() say. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+    int b_needsfree;
+    PyObject *b_base;
+    Py_ssize_t b_size;
+    Py_ssize_t b_length;
+} cdata_head;
+static int layout_known = 0;
+
+/* The item index of an array for an exact-int index, or -1 when the fallback must judge it
+ * (out of range, too large: its error message is SharedArray's). */
+static Py_ssize_t
+item_index(PyObject *array, PyObject *index)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(index);
+    if (i == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_ssize_t length = ((cdata_head *)array)->b_length;
+    if (i < 0) {
+        i += length;
+    }
+    return (i < 0 || i >= length) ? -1 : i;
+}
 
 static int
 write_by_fallback(PyObject *array, PyObject *index, PyObject *value)
@@ -58,7 +93,20 @@ store_or_fall_back(PyObject *array, PyObject *index, PyObject *value, int fits)
 
 /* The fast path takes only exact ints: a bool, an int subclass or anything with __index__
  * goes to the fallback, as does a deletion (value NULL). */
-#define SIGNED_WRITER(NAME, LOW, HIGH)                                                     \
+/* A value that fits, at an index in range: stored straight into the array's memory where
+ * the layout is known, else through ctypes. */
+#define STORE(TYPE)                                                                        \
+    if (fits && layout_known) {                                                            \
+        Py_ssize_t i = item_index(array, index);                                           \
+        if (i >= 0) {                                                                      \
+            ((TYPE *)((cdata_head *)array)->b_ptr)[i] = (TYPE)number;                      \
+            return 0;                                                                      \
+        }                                                                                  \
+        return write_by_fallback(array, index, value);                                     \
+    }                                                                                      \
+    return store_or_fall_back(array, index, value, fits);
+
+#define SIGNED_WRITER(NAME, TYPE, LOW, HIGH)                                               \
     static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
     {                                                                                      \
         if (value == NULL || !PyLong_CheckExact(index) || !PyLong_CheckExact(value)) {     \
@@ -68,10 +116,10 @@ store_or_fall_back(PyObject *array, PyObject *index, PyObject *value, int fits)
         long long number = PyLong_AsLongLongAndOverflow(value, &overflow);                 \
         int fits = !overflow && number >= (LOW) && number <= (HIGH)                        \
                    && !(number == -1 && PyErr_Occurred());                                 \
-        return store_or_fall_back(array, index, value, fits);                              \
+        STORE(TYPE)                                                                        \
     }
 
-#define UNSIGNED_WRITER(NAME, HIGH)                                                        \
+#define UNSIGNED_WRITER(NAME, TYPE, HIGH)                                                  \
     static int NAME(PyObject *array, PyObject *index, PyObject *value)                     \
     {                                                                                      \
         if (value == NULL || !PyLong_CheckExact(index) || !PyLong_CheckExact(value)) {     \
@@ -79,22 +127,22 @@ store_or_fall_back(PyObject *array, PyObject *index, PyObject *value, int fits)
         }                                                                                  \
         unsigned long long number = PyLong_AsUnsignedLongLong(value);                      \
         int fits = !(number == (unsigned long long)-1 && PyErr_Occurred()) && number <= (HIGH); \
-        return store_or_fall_back(array, index, value, fits);                              \
+        STORE(TYPE)                                                                        \
     }
 
 /* The bounds of each C type, as struct's native formats ('@') use them. */
-SIGNED_WRITER(write_b, SCHAR_MIN, SCHAR_MAX)
-UNSIGNED_WRITER(write_B, UCHAR_MAX)
-SIGNED_WRITER(write_h, SHRT_MIN, SHRT_MAX)
-UNSIGNED_WRITER(write_H, USHRT_MAX)
-SIGNED_WRITER(write_i, INT_MIN, INT_MAX)
-UNSIGNED_WRITER(write_I, UINT_MAX)
-SIGNED_WRITER(write_l, LONG_MIN, LONG_MAX)
-UNSIGNED_WRITER(write_L, ULONG_MAX)
-SIGNED_WRITER(write_q, LLONG_MIN, LLONG_MAX)
-UNSIGNED_WRITER(write_Q, ULLONG_MAX)
-SIGNED_WRITER(write_n, PY_SSIZE_T_MIN, PY_SSIZE_T_MAX)
-UNSIGNED_WRITER(write_N, SIZE_MAX)
+SIGNED_WRITER(write_b, signed char, SCHAR_MIN, SCHAR_MAX)
+UNSIGNED_WRITER(write_B, unsigned char, UCHAR_MAX)
+SIGNED_WRITER(write_h, short, SHRT_MIN, SHRT_MAX)
+UNSIGNED_WRITER(write_H, unsigned short, USHRT_MAX)
+SIGNED_WRITER(write_i, int, INT_MIN, INT_MAX)
+UNSIGNED_WRITER(write_I, unsigned int, UINT_MAX)
+SIGNED_WRITER(write_l, long, LONG_MIN, LONG_MAX)
+UNSIGNED_WRITER(write_L, unsigned long, ULONG_MAX)
+SIGNED_WRITER(write_q, long long, LLONG_MIN, LLONG_MAX)
+UNSIGNED_WRITER(write_Q, unsigned long long, ULLONG_MAX)
+SIGNED_WRITER(write_n, Py_ssize_t, PY_SSIZE_T_MIN, PY_SSIZE_T_MAX)
+UNSIGNED_WRITER(write_N, size_t, SIZE_MAX)
 
 static objobjargproc
 writer_for(const char *code)
@@ -120,16 +168,22 @@ writer_for(const char *code)
 }
 
 PyDoc_STRVAR(setup_doc,
-"setup(array_type, fallback)\n--\n\n"
+"setup(array_type, fallback, probe=None, address=0, length=0)\n--\n\n"
 "Take ctypes' item assignment from array_type (any ctypes array type) and the Python\n"
-"writer fallback(array, index, value) for everything the C writers do not store.");
+"writer fallback(array, index, value) for everything the C writers do not store. With a\n"
+"probe array of array_type, its ctypes.addressof() and its len(), the writers store\n"
+"straight into memory if the probe's fields say the same (the layout is as expected).");
 
 static PyObject *
 setup(PyObject *module, PyObject *args)
 {
     PyTypeObject *array_type;
     PyObject *writer;
-    if (!PyArg_ParseTuple(args, "O!O:setup", &PyType_Type, &array_type, &writer)) {
+    PyObject *probe = NULL;
+    unsigned long long address = 0;
+    Py_ssize_t length = 0;
+    if (!PyArg_ParseTuple(args, "O!O|OKn:setup", &PyType_Type, &array_type, &writer, &probe,
+                          &address, &length)) {
         return NULL;
     }
     if (array_type->tp_as_mapping == NULL
@@ -144,7 +198,10 @@ setup(PyObject *module, PyObject *args)
     ctypes_store = array_type->tp_as_mapping->mp_ass_subscript;
     Py_INCREF(writer);
     Py_XSETREF(fallback, writer);
-    Py_RETURN_NONE;
+    layout_known = probe != NULL && Py_TYPE(probe) == array_type && length > 0
+                   && (unsigned long long)(uintptr_t)((cdata_head *)probe)->b_ptr == address
+                   && ((cdata_head *)probe)->b_length == length;
+    return PyBool_FromLong(layout_known);
 }
 
 PyDoc_STRVAR(install_doc,

@@ -3,5 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
-def setup(array_type: type, fallback: Callable[[Any, Any, Any], None], /) -> None: ...
+def setup(
+    array_type: type,
+    fallback: Callable[[Any, Any, Any], None],
+    probe: Any = None,
+    address: int = 0,
+    length: int = 0,
+    /,
+) -> bool: ...
 def install(cls: type, code: str, /) -> bool: ...

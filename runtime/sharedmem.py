@@ -790,7 +790,10 @@ def _install_c_writer(cls: type[SharedArray], code: str) -> bool:
             return False
         import ctypes
 
-        module.setup(ctypes.c_byte * 1, _checked_setitem)
+        # A probe array of three items: where its ctypes fields read back its address and
+        # length, the writers store straight into memory.
+        probe = (ctypes.c_byte * 3)()
+        module.setup(type(probe), _checked_setitem, probe, ctypes.addressof(probe), len(probe))
         _speedups = module
     return bool(_speedups and _speedups.install(cls, code))
 

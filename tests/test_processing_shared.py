@@ -248,10 +248,25 @@ def test_unlocked_integer_writes_do_the_same_in_c_as_in_python(tmp_path: Path) -
     )
     without_c = run_python(blocker)
     assert_ok(without_c)
+    # Where a ctypes object's layout is not the one the C code expects (a probe whose
+    # address does not read back), it stores through ctypes instead, with the same result.
+    refused = write(
+        tmp_path / "refused.py",
+        "import ctypes, processing._speedups as speedups, processing.sharedmem as sharedmem\n"
+        "probe = (ctypes.c_byte * 3)()\n"
+        "known = speedups.setup(type(probe), sharedmem._checked_setitem, probe,\n"
+        "                       ctypes.addressof(probe) + 1, 3)\n"
+        "assert known is False, known\n"
+        "sharedmem._speedups = speedups\n"
+        f"exec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n",
+    )
+    through_ctypes = run_python(refused)
+    assert_ok(through_ctypes)
     lines_c, lines_python = out(with_c).splitlines(), out(without_c).splitlines()
     assert lines_c[-1] == "C writer: True"
     assert lines_python[-1] == "C writer: False"
     assert lines_c[:-1] == lines_python[:-1]
+    assert out(through_ctypes) == out(with_c)
     # and the outcomes are the checked ones: nothing out of range was stored, wrapped
     assert "B 3 256 ValueError: SharedArray format 'B' cannot hold 256" in out(with_c)
     assert "B 1 255 ok [0, 255, 0, 0]" in out(with_c)
