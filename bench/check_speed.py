@@ -17,7 +17,7 @@ after one untimed warm-up of each side, so that machine noise falls on both alik
    imports excluded. Same work per file for the syntax check (one ``ast.parse``); pyflakes
    then analyses every file, procrun only the files that import a process API (about 2%):
    no rule can fire in the others. Target: ratio (procrun / pyflakes) <= 1.0.
-2. **the commands, wall time**: ``procrun check --format json FILES`` (by default it checks
+2. **the commands, wall time**: ``procrun check --no-cache --format json FILES`` (by default it checks
    in as many processes as pay off: up to one per core) and ``procrun check --jobs 1``
    against ``pyflakes FILES`` (one process), timed around the whole command. Information:
    the parallel row compares several cores with one.
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         core = interleaved(
             runs, lambda: core_run("procrun", list_file), lambda: core_run("pyflakes", list_file)
         )
-        procrun = [PYTHON, "-m", "procrun", "check", "--format", "json", *files]
+        procrun = [PYTHON, "-m", "procrun", "check", "--no-cache", "--format", "json", *files]
         serial = [*procrun[:4], "--jobs", "1", *procrun[4:]]
         pyflakes_cli = [PYTHON, "-m", "pyflakes", *files]
         print("the commands, procrun check (default jobs) / pyflakes", file=sys.stderr)
