@@ -17,8 +17,9 @@ after one untimed warm-up of each side, so that machine noise falls on both alik
    imports excluded. Same work per file for the syntax check (one ``ast.parse``); pyflakes
    then analyses every file, procrun only the files that import a process API (about 2%):
    no rule can fire in the others. Target: ratio (procrun / pyflakes) <= 1.0.
-2. **the commands, wall time**: ``procrun check --no-cache --format json FILES`` (by default it checks
-   in as many processes as pay off: up to one per core) and ``procrun check --jobs 1``
+2. **the commands, wall time**: ``procrun check --no-cache --format json FILES`` (by
+   default it checks in as many processes as pay off: up to one per core) and
+   ``procrun check --jobs 1``
    against ``pyflakes FILES`` (one process), timed around the whole command. Information:
    the parallel row compares several cores with one.
 3. **against ruff, wall time** (the targets): ``procrun check --no-cache STDLIB`` against
