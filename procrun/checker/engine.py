@@ -1246,14 +1246,7 @@ class _Checker:
             name: {e.data for e in scope.events if e.kind == "callf"}
             for name, scope in self.function_scopes.items()
         }
-        changed = True
-        while changed:
-            changed = False
-            for name, callees in calls.items():
-                if name not in direct and callees & direct:
-                    direct.add(name)
-                    changed = True
-        return direct
+        return _callers_closure(direct, calls)
 
     def starting_methods(self, starting: set[str]) -> set[str]:
         """Methods of module classes ("Class.method") that start processes: directly, by
@@ -1270,14 +1263,7 @@ class _Checker:
             name: {f"{name.partition('.')[0]}.{e.data}" for e in scope.events if e.kind == "callm"}
             for name, scope in self.method_scopes.items()
         }
-        changed = True
-        while changed:
-            changed = False
-            for name, callees in calls.items():
-                if name not in direct and callees & direct:
-                    direct.add(name)
-                    changed = True
-        return direct
+        return _callers_closure(direct, calls)
 
     def calls_freeze_support(self) -> bool:
         """Whether the module calls ``freeze_support()`` anywhere (a sign it is frozen)."""
@@ -1594,6 +1580,19 @@ def _sets_fork(tree: ast.Module) -> bool:
             return True
         todo.extend(children(node))
     return False
+
+
+def _callers_closure(direct: set[str], calls: dict[str, set[str]]) -> set[str]:
+    """``direct`` and every name whose callees (``calls``) reach one of them."""
+    found = set(direct)
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            if name not in found and callees & found:
+                found.add(name)
+                changed = True
+    return found
 
 
 def _may_fork(get_context: ast.Call) -> bool:
