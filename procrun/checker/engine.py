@@ -1243,7 +1243,7 @@ class _Checker:
             if any(e.kind == "start" for e in scope.events)
         }
         calls = {
-            name: {e.data for e in scope.events if e.kind == "callf"}
+            name: {str(e.data) for e in scope.events if e.kind == "callf"}
             for name, scope in self.function_scopes.items()
         }
         return _callers_closure(direct, calls)
