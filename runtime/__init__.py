@@ -68,6 +68,9 @@ _LAZY = {
     "freezeSupport": "process",
     "getLogger": "logger",
     "waitForAnyChild": "process",
+    # 0.35's process helpers, never in __all__ (a star import of 0.52 did not give them)
+    "info": "process",
+    "debug": "process",
     "BoundedSemaphore": "synchronize",
     "Condition": "synchronize",
     "Event": "synchronize",
@@ -88,6 +91,8 @@ _LAZY = {
     "RawValue": "sharedctypes",
     "RawArray": "sharedctypes",
     "PipeQueue": "queues",
+    "PosixQueue": "queues",
+    "BufferedPosixQueue": "queues",
     "BufferedPipeQueue": "queues",
     "SimpleQueue": "queues",
     "Finalize": "finalize",

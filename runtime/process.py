@@ -308,6 +308,19 @@ def _unpicklable_part(process: multiprocessing.process.BaseProcess) -> str | Non
     return None
 
 
+def info(message: str) -> None:
+    """info: write ``[process name] message`` on stderr (0.35; later versions log instead)."""
+    sys.stderr.write(f"[{multiprocessing.current_process().name}] {message}\n")
+
+
+def debug(message: str) -> None:
+    """debug: log ``message`` at DEBUG through processing's logger, if ``enableLogging()`` set
+    one up (0.35 printed it only when verbose; the logger's level is that switch now)."""
+    logger = _logger.getLogger()
+    if logger is not None:
+        logger.debug(message)
+
+
 def currentProcess() -> multiprocessing.process.BaseProcess:
     """currentProcess: the Process object of the calling process."""
     return multiprocessing.current_process()

@@ -52,10 +52,12 @@ else:
 
 __all__ = [
     "BufferedPipeQueue",
+    "BufferedPosixQueue",
     "BufferedQueue",
     "Empty",
     "Full",
     "PipeQueue",
+    "PosixQueue",
     "Queue",
     "SimpleQueue",
     "install_join_watch",
@@ -170,6 +172,51 @@ class BufferedQueue(Queue):
     def full(self) -> bool:
         """Always False: a BufferedQueue is never full."""
         return False
+
+
+class PosixQueue(Queue):
+    """PosixQueue (processing 0.34-0.39): a Queue; ``msgsize`` bounds each item's size.
+
+    0.3x put its items on a POSIX message queue, whose messages have a maximum length; here
+    they go through the same pipe as a Queue's, on every platform. ``msgsize``, if not zero,
+    is still the bound the documentation gives: an item whose pickle is longer raises
+    ValueError in put(), as the message queue did, and nothing is put.
+    """
+
+    def __init__(self, maxsize: int = 0, msgsize: int = 0, ctx: BaseContext | None = None) -> None:
+        if not isinstance(msgsize, int) or isinstance(msgsize, bool) or msgsize < 0:
+            raise TypeError(
+                f"PosixQueue(msgsize): msgsize must be a number of bytes (0 for no bound), "
+                f"not {msgsize!r}"
+            )
+        super().__init__(maxsize, ctx)
+        self._msgsize = msgsize
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Put ``obj`` on the queue; ValueError if its pickle is longer than ``msgsize``."""
+        if self._msgsize:
+            from multiprocessing.reduction import ForkingPickler
+
+            size = len(ForkingPickler.dumps(obj))
+            if size > self._msgsize:
+                raise ValueError(
+                    f"PosixQueue.put: the item pickles to {size} bytes, more than this "
+                    f"queue's msgsize of {self._msgsize}"
+                )
+        super().put(obj, block, timeout)
+
+    # multiprocessing's state is a tuple of the queue's parts; the bound travels beside it.
+    def __getstate__(self) -> Any:
+        return super().__getstate__(), self._msgsize
+
+    def __setstate__(self, state: Any) -> None:
+        base, self._msgsize = state
+        super().__setstate__(base)
+
+
+class BufferedPosixQueue(BufferedQueue):
+    """BufferedPosixQueue (processing 0.35-0.37): a BufferedQueue, whose put() never blocks
+    (0.3x's on a POSIX message queue; here the same pipe on every platform)."""
 
 
 class PipeQueue(Queue):

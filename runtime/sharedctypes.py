@@ -44,6 +44,8 @@ __all__ = [
     "SynchronizedString",
     "Value",
     "copy",
+    "new_array",
+    "new_value",
     "synchronized",
     "typecode_to_type",
 ]
@@ -209,6 +211,16 @@ def _rebuild_char_array(wrapper: Any, length: int) -> Any:
     array = _char_array(length).from_buffer(wrapper.create_memoryview())
     array._wrapper = wrapper  # keeps the shared memory alive as long as the array
     return array
+
+
+def new_value(typecode_or_type: Any, *args: Any) -> Any:
+    """new_value (processing 0.39): ``RawValue`` by its old name."""
+    return RawValue(typecode_or_type, *args)
+
+
+def new_array(typecode_or_type: Any, size_or_initializer: Any) -> Any:
+    """new_array (processing 0.39): ``RawArray`` by its old name."""
+    return RawArray(typecode_or_type, size_or_initializer)
 
 
 def Value(

@@ -877,6 +877,12 @@ class LocalManager:
         """A multiprocessing Queue (its put() may block when full: see BufferedQueue)."""
         return self._ctx.Queue(maxsize)
 
+    def _debug_info(self) -> None:
+        """Nothing to report: no server keeps objects alive (0.3x returned None too)."""
+        return None
+
+    _debugInfo = _debug_info
+
     def start(self) -> None:
         """Nothing to start: a LocalManager has no server process."""
 

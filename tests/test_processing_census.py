@@ -86,6 +86,12 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         # queue-objects
         "BufferedQueue.putMany",
         "BufferedQueue.putmany",
+        # 0.34-0.39 queue-objects and 0.35's process helpers
+        "PosixQueue",
+        "BufferedPosixQueue",
+        "info",
+        "debug",
+        "LocalManager._debug_info",
     ),
     "processing.connection": (
         "Listener",
@@ -104,7 +110,16 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         "RemoteError",
         "Token",
     ),
-    "processing.sharedctypes": ("Value", "Array", "RawValue", "RawArray", "copy", "synchronized"),
+    "processing.sharedctypes": (
+        "Value",
+        "Array",
+        "RawValue",
+        "RawArray",
+        "copy",
+        "synchronized",
+        "new_value",
+        "new_array",
+    ),
     "processing.queue": ("Queue", "Empty", "Full", "SimpleQueue"),
     "processing.process": ("_exitFunction",),
     "processing.finalize": ("Finalize",),
@@ -120,8 +135,17 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         "readWriteBuffer",
         "addressOfBuffer",
     ),
-    "processing.dummy": ("Process", "Pool", "Queue", "Manager", "dict", "list", "Namespace"),
-    "processing.dummy.managers": (),
+    "processing.dummy": (
+        "Process",
+        "Pool",
+        "Queue",
+        "Manager",
+        "dict",
+        "list",
+        "Namespace",
+        "_debug_info",
+    ),
+    "processing.dummy.managers": ("BaseManager", "SyncManager", "BaseProxy", "CreatorMethod"),
     "processing.dummy.connection": ("Listener", "Client", "Pipe"),
 }
 

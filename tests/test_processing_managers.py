@@ -8,6 +8,7 @@ unguarded under ``procrun``.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import multiprocessing.managers
 import re
@@ -347,6 +348,36 @@ def test_dummy_current_process_answers_is_alive_in_any_thread() -> None:
         "False 0",
         "True",
     ]
+
+
+def test_dummy_managers_of_0_3x_make_objects_threads_share() -> None:
+    import processing.dummy.managers as managers
+
+    class Registry(managers.SyncManager):
+        pass
+
+    Registry.register("Counter", collections.Counter)
+    with Registry() as manager:
+        manager.start()
+        seen, lock = manager.list(), manager.Lock()
+        counts = manager.Counter()
+
+        def record(word: str) -> None:
+            with lock:
+                seen.append(word)
+                counts[word] += 1
+
+        threads = [threading.Thread(target=record, args=(w,)) for w in ("a", "b", "a")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+        assert sorted(seen) == ["a", "a", "b"] and counts == {"a": 2, "b": 1}
+        assert manager.SharedValue("i", 3).value == 3 and manager._debug_info() is None
+    make = managers.CreatorMethod(dict, proxytype=managers.BaseProxy, typeid="dict")
+    assert make(None, x=1) == {"x": 1}
+    assert processing.dummy.Manager()._debug_info() is None  # the module, as 0.52 returned
+    assert processing.LocalManager()._debug_info() is None
 
 
 def test_localmanager_module_has_the_local_manager() -> None:

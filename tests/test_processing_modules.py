@@ -92,6 +92,20 @@ def test_synchronized_wrappers_have_both_eras_accessors_in_the_child(method: str
     assert results.get(timeout=WAIT) == (2.5, 2.5, True, "Synchronized")
 
 
+def double_all(values: Any) -> None:
+    for index in range(len(values)):
+        values[index] *= 2
+
+
+def test_new_value_and_new_array_of_0_39_are_raw_shared_objects(method: str) -> None:
+    number = processing.sharedctypes.new_value("d", 2.5)
+    numbers = processing.sharedctypes.new_array(ctypes.c_int, (9, 2, 8))
+    zeros = processing.sharedctypes.new_array("h", 3)
+    run_child(double_all, numbers)
+    assert (number.value, numbers[:], zeros[:]) == (2.5, [18, 4, 16], [0, 0, 0])
+    assert not hasattr(numbers, "get_lock")  # raw: no lock, as the 0.39 documentation says
+
+
 def test_top_level_value_and_array_are_sharedctypes() -> None:
     assert processing.Value is processing.sharedctypes.Value
     assert processing.Array is processing.sharedctypes.Array
@@ -362,6 +376,34 @@ def test_pipe_queues_of_0_3x_between_processes(method: str) -> None:
     run_child(drain, tasks, results, 5)
     assert [results.get(timeout=WAIT) for _ in range(5)] == [0, 2, 4, 6, 8]
     assert isinstance(tasks, processing.Queue) and isinstance(results, processing.BufferedQueue)
+
+
+def test_posix_queues_of_0_3x_between_processes_with_the_message_size_bound(
+    method: str,
+) -> None:
+    tasks = processing.PosixQueue(maxsize=10, msgsize=64)
+    results = processing.BufferedPosixQueue()
+    tasks.putmany(range(3))
+    with pytest.raises(ValueError, match="msgsize of 64"):
+        tasks.put("x" * 100)  # longer than a message may be: refused, nothing put
+    run_child(drain, tasks, results, 3)  # the bound travels with the queue
+    assert [results.get(timeout=WAIT) for _ in range(3)] == [0, 2, 4]
+    assert tasks.empty() and isinstance(tasks, processing.Queue)
+    with pytest.raises(TypeError, match="msgsize"):
+        processing.PosixQueue(msgsize=-1)
+
+
+def check_bound_in_child(queue: Any) -> None:
+    try:
+        queue.put(b"y" * 1000)
+    except ValueError:
+        queue.put("refused")
+
+
+def test_a_posix_queue_keeps_its_bound_in_a_child(method: str) -> None:
+    queue = processing.PosixQueue(msgsize=100)
+    run_child(check_bound_in_child, queue)
+    assert queue.get(timeout=WAIT) == "refused"
 
 
 def test_queue_methods_and_exceptions() -> None:

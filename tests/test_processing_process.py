@@ -396,6 +396,37 @@ def slow_cube(x):
         assert output.splitlines() == ["timed out", "0 [1, 8, 27, 64]"] * 2
 
 
+def test_info_writes_the_process_name_and_debug_is_silent_without_logging(
+    tmp_path: Path, start_method: str
+) -> None:
+    # 0.35's helpers: info() always on stderr, named by the process; debug() only once
+    # logging is enabled at DEBUG.
+    functions = """
+import processing
+
+def work():
+    processing.info("in the child")
+    processing.debug("child detail")
+"""
+    body = """
+    processing.info("in the parent")
+    processing.debug("not shown")
+    child = processing.Process(target=work)
+    child.start()
+    child.join(30)
+    """
+    for guarded in (True, False):
+        script = program(tmp_path, functions, body, guarded)
+        result = (
+            run_python(script, start_method, cwd=tmp_path)
+            if guarded
+            else run_procrun(script, start_method=start_method, cwd=tmp_path)
+        )
+        assert_ok(result)
+        lines = err(result).splitlines()
+        assert lines == ["[MainProcess] in the parent", "[Process-1] in the child"], lines
+
+
 BAD_INPUT = """
 import time, logging, processing
 

@@ -31,6 +31,8 @@ from ..process import OldProcessNames
 from ..sharedmem import LocalManager, SharedArray, SharedStruct, SharedValue
 from .connection import Pipe
 from .managers import Manager, Namespace, dict, list, shutdown
+from .managers import _debug_info as _debug_info  # Manager() is this module: 0.3x asked it
+from .managers import _debugInfo as _debugInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
