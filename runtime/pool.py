@@ -19,7 +19,7 @@ from . import process as _process  # noqa: F401  (gives ``pool._pool`` workers t
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from multiprocessing.context import BaseContext
     from multiprocessing.managers import SyncManager
     from typing import Any
@@ -98,6 +98,29 @@ class Pool(OldPoolNames, pool.Pool):
         """``starmap`` without waiting; an AsyncResult of the list of results."""
         return _detached(super().starmap_async(*args, **kwargs))
 
+    # The waiting forms wait through _waited(): an error raised by a task must not tie the
+    # pool to itself (see _waited), or ``del pool`` after it would leave the workers running.
+    def apply(
+        self,
+        func: Callable[..., Any],
+        args: Iterable[Any] = (),
+        kwds: Mapping[str, Any] = {},
+    ) -> Any:
+        """Run ``func(*args, **kwds)`` in a worker and wait for the result."""
+        return _waited(self.apply_async(func, args, kwds))
+
+    def map(
+        self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = None
+    ) -> list[Any]:
+        """Apply ``func`` to each item in the workers; the results, in order."""
+        return _waited(self.map_async(func, iterable, chunksize))
+
+    def starmap(
+        self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None
+    ) -> list[Any]:
+        """``map`` with each item unpacked as the arguments."""
+        return _waited(self.starmap_async(func, iterable, chunksize))
+
     def imap(  # type: ignore[override]
         self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = 1
     ) -> Iterator[Any]:
@@ -153,6 +176,21 @@ class _Unchunked:
             self._chunk = iter(self._chunks.next(timeout))
 
     __next__ = next
+
+
+def _waited(result: Any) -> Any:
+    """``result.get()``; a task's error is raised without the result still holding it.
+
+    The error's traceback holds the frame of ``get()``, whose ``self`` is the result, whose
+    ``_value`` is the error: a cycle that only the garbage collector frees, and which keeps
+    alive everything the traceback's frames hold, the pool among them. ``processing``
+    documented that deleting a pool stops its workers; with the cycle it does not.
+    """
+    try:
+        return result.get()
+    except BaseException:
+        result._value = None
+        raise
 
 
 def _detached(result: _Result) -> _Result:

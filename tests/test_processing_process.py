@@ -350,6 +350,34 @@ def test_collected_pool_terminates_its_workers_with_results_pending(
         assert output.splitlines() == ["8", "[False, False]"]
 
 
+def test_a_pool_deleted_after_a_task_failed_still_terminates_its_workers(
+    tmp_path: Path, start_method: str
+) -> None:
+    # The task's error, caught by the program, must not keep the pool alive through a
+    # reference cycle (error -> traceback -> result -> error) until the collector runs.
+    functions = (
+        POOL
+        + """
+def inverse(x):
+    return 1 / x
+"""
+    )
+    body = """
+    pool = processing.Pool(2)
+    workers = pool._pool
+    for call in (pool.map, pool.starmap, pool.apply):
+        try:
+            call(inverse, [(0,)] if call is not pool.apply else (0,))
+        except (ZeroDivisionError, TypeError):
+            pass
+    del pool, call
+    time.sleep(0.5)
+    print([w.isAlive() for w in workers])
+    """
+    for output in run_both(tmp_path, start_method, functions, body):
+        assert output.splitlines() == ["[False, False]"]
+
+
 def test_pool_shutdown_finishes_the_work_then_stops_the_workers(
     tmp_path: Path, start_method: str
 ) -> None:
