@@ -124,6 +124,7 @@ def names_read_by_functions(source: bytes | str, filename: str) -> set[str]:
 def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str]]:
     """Pickle what travels from ``namespace``: (payload, shared objects, missing names)."""
     replayed = state.replayed_names() or frozenset()
+    bound_in_child = state.defined_names() or frozenset()
     values = {name: namespace[name] for name in travelling_names() if name in namespace}
     for name, value in list(namespace.items()):
         if (
@@ -137,14 +138,16 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
     for name, (value, reason) in _unpicklable.items():
         if values.get(name, missing) is value:
             del values[name]
-            missing[name] = reason
+            if name not in bound_in_child:
+                missing[name] = reason
     shared: list[Any] = []
     try:
         payload = _dump(values, shared)
     except Exception:
         shared.clear()
-        for name, (reason, lasting) in _find_unpicklable(values).items():
-            missing[name] = reason
+        for name, (reason, lasting) in _find_unpicklable(values, bound_in_child).items():
+            if name not in bound_in_child:
+                missing[name] = reason
             value = values.pop(name)
             if lasting:
                 _unpicklable[name] = (value, reason)
@@ -160,9 +163,15 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
     return payload, shared, missing
 
 
-def _find_unpicklable(values: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+def _find_unpicklable(
+    values: dict[str, Any], bound_in_child: frozenset[str] = frozenset()
+) -> dict[str, tuple[str, bool]]:
     """name -> (why it cannot be pickled, whether that lasts while the value is unchanged).
-    A RecursionError depends on how deep the stack already was: tried again next time."""
+    A RecursionError depends on how deep the stack already was: tried again next time.
+
+    A name the child's replay binds too (``import processing``, later rebound to a manager
+    by the main process) is no NameError there: the child reads the replayed value, as a
+    guarded script's child under spawn reads its import's; that is not warned about."""
     bad = {}
     for name, value in values.items():
         try:
@@ -171,7 +180,8 @@ def _find_unpicklable(values: dict[str, Any]) -> dict[str, tuple[str, bool]]:
             kind = type(value)
             reason = f"{kind.__name__} objects cannot be pickled ({error})"
             bad[name] = (reason, not isinstance(error, RecursionError))
-            if not kind.__module__.startswith(_PROCESS_LOCAL_MODULES):
+            lacking = name not in bound_in_child
+            if lacking and not kind.__module__.startswith(_PROCESS_LOCAL_MODULES):
                 _warn_once(
                     name,
                     f"global {name!r} is not copied into child processes: {reason}; "

@@ -22,6 +22,15 @@ missing_globals: dict[str, str] = {}
 replaying = False
 
 
+def defined_names() -> frozenset[str] | None:
+    """Names a spawned child's replay binds at all, with the parent's value or not (a name
+    the main process rebinds later is one); None as for :func:`replayed_names`."""
+    if not replaying:
+        return None
+    split = target.split if target is not None else None
+    return frozenset(split.defined) if split is not None else None
+
+
 def replayed_names() -> frozenset[str] | None:
     """Names a spawned child gets by replaying definitions; None when that is unknown, or
     when no child replays (under fork, children have the parent's whole namespace: parsing

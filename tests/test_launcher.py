@@ -518,6 +518,39 @@ def test_unpicklable_global_warns_once_and_notes_the_name_error(
     assert "the global 'handle' was not copied into this child process" in stderr
 
 
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_replayed_name_rebound_to_something_unpicklable_is_no_warning(
+    tmp_path: Path, method: str
+) -> None:
+    # The replay binds `codec` in the child (as a guarded script's import does under spawn);
+    # the main process rebinds it to an open file, which cannot travel. The child reads the
+    # replayed module: no NameError, so no warning that says there would be one.
+    script = write(
+        tmp_path / "rebound.py",
+        """
+        import multiprocessing
+        import json as codec
+
+        def work():
+            print(codec.__name__)
+
+        def reopen():
+            global codec
+            codec = open(__file__)
+
+        reopen()
+        p = multiprocessing.Process(target=work)
+        p.start()
+        p.join()
+        print("exitcode", p.exitcode)
+        """,
+    )
+    result = run_procrun(script, start_method=method)
+    assert_ok(result)
+    assert out(result) == "json\nexitcode 0\n"
+    assert err(result) == ""
+
+
 def test_top_level_side_effect_happens_once(tmp_path: Path, start_method: str) -> None:
     marker = tmp_path / "ran.txt"
     script = write(
