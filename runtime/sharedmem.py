@@ -160,11 +160,28 @@ def _cannot_hold(
     return ValueError(f"{owner} format {format!r} cannot hold {_short(value)}{where}: {error}")
 
 
+def _latin1(value: Any) -> Any:
+    """A Python 2 program's ``str`` for a ``c``/``s``/``p`` field, as the bytes it meant
+    (Latin-1: one byte per character); anything else as it is. Tried only after struct
+    refused the value, so that no write of bytes or numbers pays for it."""
+    if isinstance(value, str):
+        try:
+            return value.encode("latin-1")
+        except UnicodeEncodeError:
+            return value
+    return value
+
+
 def _pack(compiled: struct.Struct, owner: str, value: object) -> bytes:
     """``value`` packed as one item of ``compiled``, or a ValueError naming both."""
     try:
         return compiled.pack(value)
     except _PACK_ERRORS as error:
+        if isinstance(value, str):
+            try:
+                return compiled.pack(_latin1(value))
+            except _PACK_ERRORS:
+                pass
         raise _cannot_hold(owner, compiled.format, value, error) from None
 
 
@@ -184,6 +201,11 @@ def pack_tuple(compiled: struct.Struct, value: Any) -> bytes:
     try:
         return compiled.pack(*items)
     except _PACK_ERRORS as error:
+        if any(isinstance(item, str) for item in items):
+            try:
+                return compiled.pack(*map(_latin1, items))
+            except _PACK_ERRORS:
+                pass
         raise _cannot_hold("SharedStruct", compiled.format, items, error) from None
 
 

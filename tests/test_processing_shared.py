@@ -304,3 +304,17 @@ print(array[:], child.exitcode)
     result = run_procrun("-s", start_method, str(script))
     assert_ok(result)
     assert out(result).splitlines() == ["child C writer: True", "[250, 249, 248, 247, 246] 0"]
+
+
+def test_byte_fields_of_shared_values_take_a_python_2_str() -> None:
+    # 0.3x programs wrote str into 'c', 's' and 'p' fields (a str was bytes in Python 2):
+    # stored as its Latin-1 bytes, read back as bytes; what Latin-1 cannot hold is refused.
+    value = processing.SharedValue("16p", "hello")
+    value.value = "bye"
+    fields = processing.SharedStruct("ic5s", (1, "x", "ab"))
+    assert (value.value, fields.value) == (b"bye", (1, b"x", b"ab\x00\x00\x00"))
+    with pytest.raises(ValueError, match="cannot hold"):
+        value.value = "\u20ac"
+    with pytest.raises(ValueError, match="cannot hold"):
+        fields.value = ("1", "x", "ab")  # a str is still no number
+    assert (value.value, fields.value) == (b"bye", (1, b"x", b"ab\x00\x00\x00"))
