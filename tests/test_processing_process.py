@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,11 @@ def program(tmp_path: Path, functions: str, body: str, guarded: bool) -> Path:
     return write(tmp_path / "unguarded.py", UNGUARDED.format(functions=functions, body=body))
 
 
-def run_both(tmp_path: Path, start_method: str, functions: str, body: str) -> list[str]:
-    """Stdout of the program run guarded under python, then unguarded under procrun."""
-    outputs = []
+def run_both_results(
+    tmp_path: Path, start_method: str, functions: str, body: str
+) -> list[subprocess.CompletedProcess[str]]:
+    """The program run guarded under python, then unguarded under procrun; both succeeded."""
+    results = []
     for guarded in (True, False):
         script = program(tmp_path, functions, body, guarded)
         result = (
@@ -53,8 +56,13 @@ def run_both(tmp_path: Path, start_method: str, functions: str, body: str) -> li
             else run_procrun(script, start_method=start_method, cwd=tmp_path)
         )
         assert_ok(result)
-        outputs.append(out(result))
-    return outputs
+        results.append(result)
+    return results
+
+
+def run_both(tmp_path: Path, start_method: str, functions: str, body: str) -> list[str]:
+    """Stdout of the program run guarded under python, then unguarded under procrun."""
+    return [out(result) for result in run_both_results(tmp_path, start_method, functions, body)]
 
 
 ACCESSORS = """
@@ -443,14 +451,7 @@ def work():
     child.start()
     child.join(30)
     """
-    for guarded in (True, False):
-        script = program(tmp_path, functions, body, guarded)
-        result = (
-            run_python(script, start_method, cwd=tmp_path)
-            if guarded
-            else run_procrun(script, start_method=start_method, cwd=tmp_path)
-        )
-        assert_ok(result)
+    for result in run_both_results(tmp_path, start_method, functions, body):
         lines = err(result).splitlines()
         assert lines == ["[MainProcess] in the parent", "[Process-1] in the child"], lines
 
