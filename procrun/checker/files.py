@@ -122,13 +122,15 @@ def _excluded(path: str, root: str, patterns: tuple[str, ...]) -> bool:
     )
 
 
-def read_bytes(path: str) -> bytes:
-    """The file's bytes; ``OSError`` (with a short ``strerror``) if it cannot be read.
+def read_bytes(path: str) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its status as found before reading; ``OSError`` (with a short
+    ``strerror``) if it cannot be read.
 
     A path named on the command line may be anything: what is not a regular file is refused
     before it is opened (opening a FIFO waits for a writer).
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    status = os.stat(path)
+    if not stat.S_ISREG(status.st_mode):
         raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket): not read")
     with open(path, "rb") as file:
-        return file.read()
+        return file.read(), status

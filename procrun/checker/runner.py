@@ -89,8 +89,7 @@ def check_file(
     """Read and check one file; never raises for bad input. ``frozen``: whether the file
     is part of a frozen program (True, False, or None for what the file itself shows)."""
     try:
-        raw = read_bytes(path)
-        status = os.stat(path)
+        raw, status = read_bytes(path)
     except OSError as error:
         return _problem(path, IO_ERROR, error.strerror or str(error))
     result = check_bytes(raw, path, codes, frozen)
@@ -196,9 +195,9 @@ def check_paths(
     order = {path: index for index, (path, _, _) in enumerate(files)}
     known: list[FileResult] = []
     if cache is not None:
-        remembered = [(job, cache.get(*job)) for job in files]
+        remembered = [(item, cache.get(*item)) for item in files]
         known = [result for _, result in remembered if result is not None]
-        files = [job for job, result in remembered if result is None]
+        files = [item for item, result in remembered if result is None]
     if jobs is None:
         jobs = min(os.cpu_count() or 1, len(files) // FILES_PER_JOB)
     parallel = jobs > 1 and len(files) > 1
