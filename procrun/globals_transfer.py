@@ -316,7 +316,7 @@ def _fork_copy(obj: Any, queues: tuple[type, ...]) -> tuple[Any, ...] | None:
     if kind is threading.Condition:
         return (threading.Condition, (obj._lock,))
     if kind in (threading.Semaphore, threading.BoundedSemaphore):
-        return (_semaphore_copy, (kind, getattr(obj, "_initial_value", 1), obj._value))
+        return (_semaphore_copy, (kind, getattr(obj, "_initial_value", obj._value), obj._value))
     return None
 
 
@@ -336,7 +336,7 @@ def _event_copy(flag: bool) -> threading.Event:
 
 
 def _semaphore_copy(kind: type, initial: int, value: int) -> Any:
-    semaphore = kind(initial) if kind is threading.BoundedSemaphore else kind(value)
+    semaphore = kind(initial)  # a BoundedSemaphore's bound is its initial value
     semaphore._value = value
     return semaphore
 

@@ -7,6 +7,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from procrun.guard import Split
     from procrun.target import Target
 
 #: the program this process tree runs, or None when procrun is not the launcher
@@ -22,20 +23,24 @@ missing_globals: dict[str, str] = {}
 replaying = False
 
 
+def _replayed_split() -> Split | None:
+    """The split a spawned child replays; None when that is unknown, or when no child
+    replays (under fork, children have the parent's whole namespace: parsing a large script
+    for the answer would cost seconds)."""
+    if not replaying:
+        return None
+    return target.split if target is not None else None
+
+
 def defined_names() -> frozenset[str] | None:
     """Names a spawned child's replay binds at all, with the parent's value or not (a name
     the main process rebinds later is one); None as for :func:`replayed_names`."""
-    if not replaying:
-        return None
-    split = target.split if target is not None else None
+    split = _replayed_split()
     return frozenset(split.defined) if split is not None else None
 
 
 def replayed_names() -> frozenset[str] | None:
     """Names a spawned child gets by replaying definitions; None when that is unknown, or
-    when no child replays (under fork, children have the parent's whole namespace: parsing
-    a large script for the answer would cost seconds)."""
-    if not replaying:
-        return None
-    split = target.split if target is not None else None
+    when no child replays (see :func:`_replayed_split`)."""
+    split = _replayed_split()
     return split.replayed if split is not None else None
