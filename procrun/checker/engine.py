@@ -34,7 +34,15 @@ from procrun.checker.names import (
     UNPICKLABLE_OBJECTS,
 )
 from procrun.checker.rules import BY_CODE, PYTHON2_HINT
-from procrun.guard import MUTATING_METHODS, bindings, children, mutated_roots, split_module, walk
+from procrun.guard import (
+    MUTATING_METHODS,
+    Split,
+    bindings,
+    children,
+    mutated_roots,
+    split_module,
+    walk,
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -131,17 +139,25 @@ def parse_source(source: str | bytes, path: str = "<string>") -> ast.Module:
 
 #: A quick look at the raw bytes: does anything import a process API? (Over-inclusive:
 #: the alias table decides; this only spares the walk for the many files that cannot match.)
-_PROCESS_IMPORT = re.compile(
-    rb"(?:import|from)[ \t][^\n]*\b(?:multiprocessing|processing|concurrent)\b"
-)
+_PROCESS_IMPORT = re.compile(rb"(?:import|from)[ \t][^\n]*\b(?:multiprocessing|processing)\b")
+_CONCURRENT_IMPORT = re.compile(rb"(?:import|from)[ \t][^\n]*\bconcurrent\b")
 
 
 def may_import_a_process_api(raw: bytes) -> bool:
     """Whether ``raw`` may import a process API: a substring search first (in C, at memory
-    speed: most files name neither word), then the import lines of the few that do."""
-    if b"processing" not in raw and b"concurrent" not in raw:
-        return False
-    return _PROCESS_IMPORT.search(raw) is not None
+    speed: most files name neither word), then the import lines of the few that do.
+
+    ``concurrent.futures`` counts only with ``ProcessPoolExecutor`` named somewhere: every
+    way to reach it (imported, an attribute of the module) spells the name, and a file that
+    uses only its thread pool and futures can break no rule.
+    """
+    if b"processing" in raw and _PROCESS_IMPORT.search(raw) is not None:
+        return True
+    return (
+        b"ProcessPoolExecutor" in raw
+        and b"concurrent" in raw
+        and _CONCURRENT_IMPORT.search(raw) is not None
+    )
 
 
 _PY2_MESSAGES = (
@@ -428,12 +444,22 @@ class _Checker:
         }
         self.function_scopes: dict[str, _Scope] = {}  # module-level function name -> scope
         self.method_scopes: dict[str, _Scope] = {}  # "Class.method" of module classes -> scope
-        self.import_method_calls: list[tuple[str, ast.Call]] = []  # ("Class.method", call)
+        # ("Class.method", call, index): index as in import_calls
+        self.import_method_calls: list[tuple[str, ast.Call, int | None]] = []
         self.all_function_scopes: list[_Scope] = []
         self.guards: list[ast.If] = []
         self.guard_calls: list[tuple[str, ast.Call]] = []  # module functions the guard calls
-        self.import_calls: list[tuple[str, ast.Call]] = []  # ... that import time calls
+        # ... that import time may call: (name, call, index), where index is the top-level
+        # statement that runs at import time only if it is an action (see tentative_index),
+        # None if the call runs at import time whatever it is (the main guard's else)
+        self.import_calls: list[tuple[str, ast.Call, int | None]] = []
         self.import_starts: list[tuple[ast.AST, int]] = []  # (node, top-level index)
+        #: starts met at import time: (node, what, top-level index, index as in
+        #: import_calls); finish_module keeps those that run there as import_starts
+        self.import_time_starts: list[tuple[ast.AST, str, int, int | None]] = []
+        #: while import_time, the top-level statement whose kind decides it (None: certain)
+        self.tentative_index: int | None = None
+        self._split: Split | None = None
         self.guard_starts: list[ast.AST] = []
         self.targets: list[tuple[str, ast.AST, str]] = []  # (function, where, role)
         self.thread_uses: list[tuple[_Scope, str, ast.AST, bool, int]] = []
@@ -602,7 +628,6 @@ class _Checker:
     # -- the walk ------------------------------------------------------------------------
 
     def run(self) -> list[Finding]:
-        split = split_module(self.tree, self.raw)
         for index, stmt in enumerate(self.tree.body):
             self.top_index = index
             guard = _is_main_guard(stmt)
@@ -610,14 +635,29 @@ class _Checker:
                 assert isinstance(stmt, ast.If)
                 self.walk_guard(stmt, guard)
                 continue
-            self.import_time = not split.is_definition[index]
+            # At import time in a child too unless it is a definition, which the split of
+            # the module tells: made only if something here may start processes (most
+            # modules start none at import time, and the split costs a third of a check).
+            self.import_time, self.tentative_index = True, index
             self.stmt(stmt)
-            self.import_time = False
+            self.import_time, self.tentative_index = False, None
         while self.deferred:
             func, parent = self.deferred.pop(0)
             self.walk_function(func, parent)
-        self.finish_module(split.defined)
+        self.finish_module()
         return self.findings
+
+    @property
+    def split(self) -> Split:
+        """The launcher's classification of the module's statements, made when first read."""
+        if self._split is None:
+            self._split = split_module(self.tree, self.raw)
+        return self._split
+
+    def runs_at_import(self, index: int | None) -> bool:
+        """Whether what the walk met at import time in top-level statement ``index`` (None:
+        certainly at import time) runs there: an action does, a definition only replays."""
+        return index is None or not self.split.is_definition[index]
 
     def walk_guard(self, stmt: ast.If, branch: str) -> None:
         self.guards.append(stmt)
@@ -828,8 +868,13 @@ class _Checker:
     # -- expressions ---------------------------------------------------------------------
 
     def expr(self, node: ast.expr) -> None:
-        if isinstance(node, ast.Call):
-            self.call(node)
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Constant or kind is ast.Attribute:
+            if kind is ast.Attribute:  # the commonest nodes first: a third of the walk's time
+                self.expr(node.value)  # type: ignore[attr-defined]
+            return
+        if kind is ast.Call:
+            self.call(node)  # type: ignore[arg-type]
         elif isinstance(node, ast.Lambda):
             for default in (*node.args.defaults, *node.args.kw_defaults):
                 if default is not None:
@@ -849,8 +894,6 @@ class _Checker:
         elif isinstance(node, ast.NamedExpr):
             self.expr(node.value)
             self.bind(node.target.id, self.infer(node.value))
-        elif isinstance(node, (ast.Name, ast.Constant)):
-            return
         else:
             for child in children(node):
                 if isinstance(child, ast.expr):
@@ -882,7 +925,7 @@ class _Checker:
                 if self.in_guard and self.scope is self.module:
                     self.guard_calls.append((func.id, node))
                 elif self.import_time and self.scope.kind != "function":
-                    self.import_calls.append((func.id, node))
+                    self.import_calls.append((func.id, node, self.tentative_index))
             return
         if not isinstance(func, ast.Attribute):
             return
@@ -950,7 +993,7 @@ class _Checker:
         """A call of a module class's method (``__init__`` for ``Class(...)``), for PR001:
         at import time, it starts processes if the method does."""
         if self.import_time and self.scope.kind != "function":
-            self.import_method_calls.append((method, node))
+            self.import_method_calls.append((method, node, self.tentative_index))
 
     def note_append(self, name: str, item_node: ast.expr) -> None:
         """``procs.append(p)``: ``procs`` now holds processes, for its loops' starts/joins."""
@@ -1006,8 +1049,7 @@ class _Checker:
         if self.in_guard:
             self.guard_starts.append(node)
         elif self.import_time:
-            self.import_starts.append((node, self.top_index))
-            self.report("PR001", node, what=what)
+            self.import_time_starts.append((node, what, self.top_index, self.tentative_index))
 
     def repeated(self) -> bool:
         return bool(self.comp_depth or self.scope.loop_stack)
@@ -1207,15 +1249,19 @@ class _Checker:
 
     # -- rules judged at the end ---------------------------------------------------------
 
-    def finish_module(self, defined: set[str]) -> None:
+    def finish_module(self) -> None:
+        for node, what, top_index, index in self.import_time_starts:
+            if self.runs_at_import(index):
+                self.import_starts.append((node, top_index))
+                self.report("PR001", node, what=what)
         starting = self.starting_functions()
-        for name, call in self.import_calls:
-            if name in starting:
+        for name, call, index in self.import_calls:
+            if name in starting and self.runs_at_import(index):
                 self.report("PR001", call, what=f"`{name}()` starts processes and runs")
                 self.import_starts.append((call, -1))
         methods = self.starting_methods(starting)
-        for method, call in self.import_method_calls:
-            if method in methods:
+        for method, call, index in self.import_method_calls:
+            if method in methods and self.runs_at_import(index):
                 cls, _, name = method.partition(".")
                 shown = f"`{cls}(...)`" if name == "__init__" else f"`{_call_name(call.func)}()`"
                 self.report("PR001", call, what=f"{shown} starts processes and runs")
@@ -1224,7 +1270,7 @@ class _Checker:
         for scope in [self.module, *self.all_function_scopes]:
             self.check_joins(scope)
             self.check_bounded_puts(scope, starting)
-        self.check_target_globals(defined, starting)
+        self.check_target_globals(starting)
         self.check_proxies()
         dropped = {
             id(f) for cls, f in self.pickled_at_manager_start if cls not in self.started_managers
@@ -1454,7 +1500,7 @@ class _Checker:
         self.reads_memo[name] = result
         return result
 
-    def check_target_globals(self, defined: set[str], starting: set[str]) -> None:
+    def check_target_globals(self, starting: set[str]) -> None:
         """PR004 (threading primitives in globals) and PR006 (globals changed for a child)."""
         readers: dict[str, str] = {}
         for name, where, _role in self.targets:
@@ -1471,7 +1517,7 @@ class _Checker:
         def flag(name: str, node: ast.AST, how: str) -> None:
             if name in readers and name not in reported:
                 reported.add(name)
-                sees = "its module-level value" if name in defined else "no value at all"
+                sees = "its module-level value" if name in self.split.defined else "no value at all"
                 self.report("PR006", node, name=name, target=readers[name], how=how, sees=sees)
 
         # A module is not a value a child could see differently; changes through one
