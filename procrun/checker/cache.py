@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 from procrun.checker.engine import Finding
 
@@ -115,6 +114,8 @@ class ResultCache:
             return
         try:
             _prepare(self.directory)
+            import tempfile  # only when something is written (random, shutil under it)
+
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".check-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(self._entries, handle, separators=(",", ":"))

@@ -10,8 +10,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote
 
 from procrun.checker.engine import Finding
 
@@ -152,6 +150,9 @@ def sarif(findings: Sequence[Finding], rules: Sequence[RuleText], version: str) 
 
 def _uri(path: str) -> str:
     """A relative path stays relative (SARIF viewers resolve it against the checkout)."""
+    from pathlib import Path  # SARIF output only: not paid by every run
+    from urllib.parse import quote
+
     if os.path.isabs(path):
         return Path(path).as_uri()
     uri = quote(path.replace("\\", "/"))

@@ -10,6 +10,7 @@ does not parse as Python 3) where the parser stopped.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -84,17 +85,19 @@ def _problem(path: str, code: str, message: str, line: int = 1, col: int = 1) ->
 
 
 def check_file(
-    path: str, codes: frozenset[str] | None = None, frozen: bool | None = None
+    path: str, codes: frozenset[str] | None = None, frozen: bool | None = None, stamp: bool = True
 ) -> FileResult:
     """Read and check one file; never raises for bad input. ``frozen``: whether the file
-    is part of a frozen program (True, False, or None for what the file itself shows)."""
+    is part of a frozen program (True, False, or None for what the file itself shows).
+    ``stamp``: give the result the file's size, time and hash, for the cache to keep."""
     try:
         raw, status = read_bytes(path)
     except OSError as error:
         return _problem(path, IO_ERROR, error.strerror or str(error))
     result = check_bytes(raw, path, codes, frozen)
-    if status.st_size != len(raw) or result.error is not None:
-        return result  # written to while being read, or procrun's own failure: not kept
+    if not stamp or status.st_size != len(raw) or result.error is not None:
+        # No cache to keep it, or written to while being read, or procrun's own failure.
+        return result
     return replace(result, stamp=(status.st_size, status.st_mtime_ns, digest(raw)))
 
 
@@ -137,13 +140,14 @@ def _exclusions(settings: Settings) -> Exclusions:
 Job = tuple[str, "frozenset[str] | None", "bool | None"]
 
 
-def _check_chunk(files: Sequence[Job]) -> list[FileResult]:
+def _check_chunk(files: Sequence[Job], stamp: bool = True) -> list[FileResult]:
+    """Check ``files`` in this process; ``stamp`` each result for the cache."""
     # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
     # collector would only rescan the many nodes each parse allocates (about 10% of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [check_file(path, codes, frozen) for path, codes, frozen in files]
+        return [check_file(path, codes, frozen, stamp) for path, codes, frozen in files]
     finally:
         if enabled:
             gc.enable()
@@ -201,7 +205,8 @@ def check_paths(
     if jobs is None:
         jobs = min(os.cpu_count() or 1, len(files) // FILES_PER_JOB)
     parallel = jobs > 1 and len(files) > 1
-    checked = _in_parallel(files, jobs) if parallel else _check_chunk(files)
+    stamp = cache is not None  # the hash a cache entry keeps: not computed for nothing
+    checked = _in_parallel(files, jobs, stamp) if parallel else _check_chunk(files, stamp)
     if cache is not None:
         for (_, file_codes, frozen), result in zip(files, checked, strict=True):
             cache.put(result, file_codes, frozen)
@@ -226,7 +231,7 @@ def parallel_start_method() -> str:
     return "spawn"
 
 
-def _in_parallel(files: list[Job], jobs: int) -> list[FileResult]:
+def _in_parallel(files: list[Job], jobs: int, stamp: bool) -> list[FileResult]:
     import multiprocessing
 
     # A spawned worker imports this module (the engine, the standard library) and no more:
@@ -238,5 +243,5 @@ def _in_parallel(files: list[Job], jobs: int) -> list[FileResult]:
     size = max(1, len(files) // (jobs * 8))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     with context.Pool(jobs) as pool:
-        parts = pool.map(_check_chunk, chunks)
+        parts = pool.map(functools.partial(_check_chunk, stamp=stamp), chunks)
     return [result for part in parts for result in part]
