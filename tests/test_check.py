@@ -37,7 +37,7 @@ NEAR_MISSES = {
               "ok_register_module_function.py", "ok_register_lambda_served_in_place.py"],
     "PR004": ["ok_mp_lock_argument.py", "ok_thread_lock_with_threads.py"],
     "PR005": ["ok_get_then_join.py", "ok_join_manager_queue.py",
-              "ok_queue_drained_before_join.py"],
+              "ok_queue_drained_before_join.py", "ok_queue_as_parameter_read_first.py"],
     "PR006": ["ok_constant_global.py", "ok_redirect_stream_in_child.py",
               "ok_start_method_from_parameter.py"],
     "PR007": ["ok_proxy_copy_per_thread.py", "ok_proxy_with_lock.py"],

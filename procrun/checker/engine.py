@@ -433,6 +433,13 @@ class _Checker:
         self.module = _Scope("module", None, tree)
         self.scope = self.module
         self.deferred: list[tuple[_FunctionNode, _Scope]] = []
+        #: what calls of a module function pass for its parameters, by function name: a
+        #: queue or a module function (the first seen; None where calls disagree), so that
+        #: a helper's ``Process(target=func, args=(q,))`` and ``q.get()`` are understood
+        self.passed: dict[str, dict[str, _Val | None]] = {}
+        #: module functions that walked code calls: walked next, so that a caller comes
+        #: before the helpers it passes queues and functions to
+        self.called: list[_FunctionNode] = []
         self.import_time = False
         self.in_guard = False
         self.comp_depth = 0
@@ -641,8 +648,19 @@ class _Checker:
             self.import_time, self.tentative_index = True, index
             self.stmt(stmt)
             self.import_time, self.tentative_index = False, None
+        walked: set[int] = set()
         while self.deferred:
-            func, parent = self.deferred.pop(0)
+            # Callers before the helpers they pass queues and functions to (a helper is
+            # most often defined before its caller), else in the order defined.
+            while self.called and id(self.called[-1]) in walked:
+                self.called.pop()
+            if self.called:
+                func, parent = self.called.pop(), self.module
+            else:
+                func, parent = self.deferred.pop(0)
+                if id(func) in walked:
+                    continue
+            walked.add(id(func))
             self.walk_function(func, parent)
         self.finish_module()
         return self.findings
@@ -689,6 +707,10 @@ class _Checker:
             self.class_attrs = self.attrs_of_class.get(id(parent.node), {})
         for name in scope.local_names:
             scope.values[name] = None
+        if parent is self.module:
+            for name, value in self.passed.get(func.name, {}).items():
+                if value is not None:
+                    scope.values[name] = value
         self.stmts(func.body)
         self.scope, self.class_attrs = saved_scope, saved_attrs
 
@@ -922,6 +944,7 @@ class _Checker:
                 self.method_call(f"{callee.info}.__init__", node)
             elif func.id in self.module_funcs and (callee is None or callee.kind == "func"):
                 self.scope.event("callf", node, func.id)
+                self.note_passed(self.module_funcs[func.id], node)
                 if self.in_guard and self.scope is self.module:
                     self.guard_calls.append((func.id, node))
                 elif self.import_time and self.scope.kind != "function":
@@ -988,6 +1011,31 @@ class _Checker:
                 self.check_inherit_only(node.args[0], f"put on the queue `{key}`")
         elif kind == "conn" and attr == "send" and node.args:
             self.check_inherit_only(node.args[0], f"sent through the pipe `{key}`")
+
+    def note_passed(self, function: _FunctionNode, node: ast.Call) -> None:
+        """Note the queues and module functions that ``node``, a call of the module
+        function ``function``, passes for its parameters (see ``passed``)."""
+        self.called.append(function)
+        params = _params(function)
+        pairs: list[tuple[str, ast.expr]] = []
+        for param, arg in zip(params, node.args, strict=False):
+            if isinstance(arg, ast.Starred):
+                break  # the positions after ``*args`` are unknown
+            pairs.append((param, arg))
+        pairs += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
+        seen = self.passed.setdefault(function.name, {})
+        for param, arg in pairs:
+            value = self.infer(arg)
+            if value is None or value.kind not in ("queue", "func"):
+                continue
+            if param not in seen:
+                seen[param] = value
+                continue
+            known = seen[param]
+            if known is not None and (
+                known.kind != value.kind or (value.kind == "func" and known.info is not value.info)
+            ):
+                seen[param] = None
 
     def method_call(self, method: str, node: ast.Call) -> None:
         """A call of a module class's method (``__init__`` for ``Class(...)``), for PR001:
