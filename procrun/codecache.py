@@ -1,15 +1,22 @@
-"""A cache of guarded code, so that spawned children need not parse and split the script.
+"""A cache of the script's compiled code: the guarded code children replay, and the code the
+main process runs.
 
 Every child replays the script's definitions. Parsing and splitting the script costs a child
 milliseconds (the ``ast`` module alone is a large import), which ``Pool`` pays per worker.
 The parent compiles the guarded code once, at its first child start, and stores it here;
 children load it with ``marshal`` as the import system loads a ``.pyc``.
 
+The main process's own code (the script as python compiles it) is kept too, for scripts of
+:data:`MAIN_CACHE_MIN_BYTES` or more: CPython never caches the bytecode of ``__main__`` and
+recompiles it at every run, which for a large script is most of its start-up (85 of 109 ms
+for 9,000 lines). A smaller script compiles faster than an entry is looked up.
+
 Entries are named by a hash of the file name (its name within the bundle, for a frozen app)
-and the source, the interpreter's magic number, procrun's version and the split's
-modification time, so an edited script, another Python or another procrun never meets a
-stale entry. The directory is private (mode 0700, owned by this user); when it cannot be
-made so, nothing is cached and children parse the script themselves.
+and the source, the interpreter's magic number, the optimization level (``-O``), procrun's
+version and, for guarded code, the split's modification time, so an edited script, another
+Python or another procrun never meets a stale entry; storing a new version of a script
+removes its entries made from older sources. The directory is private (mode 0700, owned by
+this user); when it cannot be made so, nothing is cached and the code is compiled each time.
 
 An entry is a header (a format tag and a checksum of the rest) and the marshalled code. What
 is loaded is checked before it is used: a damaged entry (a flipped bit, a truncated or
@@ -33,12 +40,17 @@ ENV_CACHE_DIR = "PROCRUN_CACHE_DIR"
 #: The first bytes of every entry: the format, so that an older layout is a miss.
 _TAG = b"procrun-code-1\n"
 _checked_directory: str | None = None
+#: The kinds of entry: the guarded code children replay, the code the main process runs.
+GUARDED, MAIN = "code", "main"
+#: The smallest script whose main code is cached (about 100 lines): below it, compiling
+#: costs less than looking for an entry.
+MAIN_CACHE_MIN_BYTES = 4096
 
 
-def load(filename: str, source: bytes | str) -> CodeType | None:
-    """The cached guarded code for this source, or None (nothing cached, or a damaged entry,
-    which is removed so that the next :func:`store` replaces it)."""
-    path = _entry(filename, source)
+def load(filename: str, source: bytes | str, kind: str = GUARDED) -> CodeType | None:
+    """The cached code of ``kind`` for this source, or None (nothing cached, or a damaged
+    entry, which is removed so that the next :func:`store` replaces it)."""
+    path = _entry(filename, source, kind)
     if path is None:
         return None
     try:
@@ -103,13 +115,35 @@ def _hash(data: bytes) -> bytes:
     return bytes(_imp.source_hash(_RAW_MAGIC_NUMBER, data))
 
 
-def store(filename: str, source: bytes | str, code: CodeType) -> None:
-    """Keep ``code`` for the next child; silently does nothing when it cannot."""
-    path = _entry(filename, source)
+def store(filename: str, source: bytes | str, code: CodeType, kind: str = GUARDED) -> None:
+    """Keep ``code`` for the next child (or run); silently does nothing when it cannot."""
+    path = _entry(filename, source, kind)
     if path is None or os.path.exists(path):
         return
     payload = marshal.dumps(code)
-    _write_privately(path, _TAG + _hash(payload) + payload)
+    if _write_privately(path, _TAG + _hash(payload) + payload):
+        _remove_older_versions(path)
+
+
+def _remove_older_versions(path: str) -> None:
+    """Remove the entries of the same file and kind, for this Python and procrun, made from
+    other sources: an edited script's old code can never be loaded again, and a script
+    edited and run all day would otherwise leave an entry per run."""
+    directory, name = os.path.split(path)
+    file_key, _, rest = name.partition("-")
+    setting = rest.split("-", 2)[2]  # after the source's hash and size: Python, -O, ...
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for other in entries:
+        other_file, _, other_rest = other.partition("-")
+        parts = other_rest.split("-", 2)
+        if other != name and other_file == file_key and len(parts) == 3 and parts[2] == setting:
+            try:
+                os.unlink(os.path.join(directory, other))
+            except OSError:
+                pass
 
 
 def _write_privately(path: str, data: bytes) -> bool:
@@ -159,16 +193,22 @@ def kept_source(key: str) -> bytes | None:
     return source
 
 
-def _entry(filename: str, source: bytes | str) -> str | None:
+def _entry(filename: str, source: bytes | str, kind: str) -> str | None:
+    """The path of the entry of ``kind`` for this source: ``FILE-SOURCE-SIZE-SETTING``,
+    where FILE and SOURCE are hashes, and SETTING says which Python, ``-O`` level, procrun
+    and (for guarded code) split made it."""
     directory = cache_directory()
     if directory is None:
         return None
     from importlib._bootstrap_external import _RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
 
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
-    digest = _hash(_key_name(filename).encode("utf-8", "surrogatepass")) + _hash(data)
+    file_key = _hash(_key_name(filename).encode("utf-8", "surrogatepass")).hex()
     magic = _RAW_MAGIC_NUMBER & 0xFFFF
-    name = f"{digest.hex()}-{len(data)}-{magic}-{__version__}{_split_stamp()}.code"
+    setting = f"{magic}-o{sys.flags.optimize}-{__version__}"
+    if kind == GUARDED:
+        setting += _split_stamp()
+    name = f"{file_key}-{_hash(data).hex()}-{len(data)}-{setting}.{kind}"
     return os.path.join(directory, name)
 
 

@@ -83,7 +83,17 @@ class Target:
         if self.source is None:
             assert self.code is not None
             return self.code
-        return compile(self.source, self.filename, "exec", dont_inherit=True)
+        # python recompiles its main script at every run; procrun keeps the code of a large
+        # one, as the import system keeps a module's .pyc.
+        from procrun import codecache
+
+        if len(self.source) < codecache.MAIN_CACHE_MIN_BYTES:
+            return compile(self.source, self.filename, "exec", dont_inherit=True)
+        code = codecache.load(self.filename, self.source, codecache.MAIN)
+        if code is None:
+            code = compile(self.source, self.filename, "exec", dont_inherit=True)
+            codecache.store(self.filename, self.source, code, codecache.MAIN)
+        return code
 
     def guarded(self) -> CodeType:
         """The program's code with its actions guarded (what a child replays).
