@@ -191,13 +191,40 @@ def write_large_scripts(directory: Path) -> tuple[Path, Path]:
     return unguarded, guarded
 
 
+#: Lines of the generated script of benchmark 6 (the issue that asked for the cache used 9,000).
+MANY_LINES = 9000
+
+
+def write_many_lines_script(directory: Path) -> Path:
+    """A script of MANY_LINES lines of definitions and constants that prints one line."""
+    lines = ["import math", ""]
+    index = 0
+    while len(lines) < MANY_LINES - 1:
+        lines += [
+            f"def f{index}(x, y=2):",
+            f"    z = x * {index} + y",
+            "    return math.sqrt(abs(z)) + len(str(z))",
+            "",
+            f"C{index} = {{'name': 'c{index}', 'values': [{index}, {index + 1}], 'ok': True}}",
+            "",
+        ]
+        index += 1
+    lines.append(f"print(len(C0) + f{index - 1}(1) > 0)")
+    path = directory / "many_lines.py"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def benchmarks(python: str, scratch: Path) -> list[Benchmark]:
     """The comparisons; ``python`` (with procrun installed) runs both sides of 1-3 and 5."""
     procrun = procrun_command(python)
-    large_unguarded, large_guarded = write_large_scripts(scratch)
 
     def script(name: str) -> str:
         return str((SCRIPTS / name).relative_to(ROOT))
+
+    large_unguarded, large_guarded = write_large_scripts(scratch)
+    many_lines = str(write_many_lines_script(scratch))
+    twenty_lines = script("twenty_lines.py")
 
     spawn = (procrun, "-s", "spawn")
     chunks = pool_map_chunksize(BIG_GLOBAL_TASKS, WORKERS)
@@ -214,6 +241,18 @@ def benchmarks(python: str, scratch: Path) -> list[Benchmark]:
             timeout=30,
             unit="ms",
             wall_stdout="hello\n",
+        ),
+        Benchmark(
+            key="startup",
+            title="1b. Start-up: a 20-line script (functions, a constant, a loop), wall time",
+            procrun=Side("procrun", (procrun, twenty_lines)),
+            baseline=Side("python", (python, twenty_lines)),
+            target=Target("overhead", 5),
+            runs=40,
+            quick_runs=10,
+            timeout=30,
+            unit="ms",
+            wall_stdout="the: 3\ndog: 2\nquick: 1\n",
         ),
         Benchmark(
             key="child",
@@ -279,6 +318,19 @@ def benchmarks(python: str, scratch: Path) -> list[Benchmark]:
             timeout=300,
             unit="s",
             wall_stdout="5050\n",
+        ),
+        Benchmark(
+            key="manylines",
+            title=f"6. A {MANY_LINES:,}-line script of definitions and constants, run again "
+            "(procrun's code cache filled by the warm-up run), wall time",
+            procrun=Side("procrun", (procrun, many_lines)),
+            baseline=Side("python", (python, many_lines)),
+            target=Target("ratio", 0.5),
+            runs=15,
+            quick_runs=3,
+            timeout=60,
+            unit="ms",
+            wall_stdout="True\n",
         ),
     ]
 
@@ -608,7 +660,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["startup", "child", "pool", "global", "large", *SCRIPT_BENCHMARKS],
+        choices=["startup", "child", "pool", "global", "large", "manylines", *SCRIPT_BENCHMARKS],
         help="run only this benchmark (may be given more than once)",
     )
     parser.add_argument(
