@@ -1534,13 +1534,15 @@ class _Checker:
         function = self.module_funcs.get(name)
         if function is None:
             return frozenset()
-        local, _ = _function_locals(function)
+        local, declared = _function_locals(function)
         reads = {
             n.id
             for stmt in function.body
             for n in walk(stmt)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
         } - local
+        # A global the function assigns before it reads it: the module's value never matters.
+        reads -= {name for name in declared & reads if _assigned_first(function.body, name)}
         for callee in list(reads):
             if callee in self.module_funcs and callee not in seen and callee != name:
                 reads |= self.global_reads(callee, seen | {name})
@@ -1707,33 +1709,91 @@ _UNPICKLABLE_STATE = {
 }
 
 
+def _assigned_first(body: list[ast.stmt], name: str) -> bool:
+    """Whether ``body`` surely binds ``name`` before anything in it reads it: the first of
+    its statements that mentions the name assigns it (``x = ...`` with ``x`` not read on the
+    right, ``for x in ...`` over something else), outside any ``if`` or loop."""
+    for stmt in body:
+        evaluated: ast.AST
+        if isinstance(stmt, ast.Assign):
+            evaluated, targets = stmt.value, stmt.targets
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            evaluated, targets = stmt.iter, [stmt.target]
+        else:
+            evaluated, targets = stmt, []
+        if _reads_name(evaluated, name):
+            return False
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return True
+        if _reads_name(stmt, name):  # in a target's subscript, say
+            return False
+    return False
+
+
+def _reads_name(node: ast.AST, name: str) -> bool:
+    return any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in walk(node)
+    )
+
+
 def _never_started(tree: ast.Module) -> set[int]:
     """Ids of calls bound by ``name = Call(...)`` where ``name`` is never started: no
-    ``name.start()`` anywhere, and ``name`` never used but as ``name.attribute`` (passed on,
-    stored or returned, it may be started elsewhere). A Process made only to be looked at
-    (a demonstration, a test of its attributes) sends nothing to a child."""
-    bound: dict[str, list[int]] = {}
+    ``name.start()``, and ``name`` never used but as ``name.attribute`` (passed on, stored
+    or returned, it may be started elsewhere). A Process made only to be looked at (a
+    demonstration, a test of its attributes) sends nothing to a child.
+
+    Where ``name`` is a function's local, only that function (with the functions nested in
+    it) can start it: another function's ``name.start()`` is another variable's."""
+    everywhere = _start_uses(walk(tree))
+    never: set[int] = set()
+    for scope, assignments in _call_assignments_by_scope(tree).items():
+        local: set[str] = set()
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            local = _function_locals(scope)[0]
+        within: tuple[set[str], set[str]] | None = None
+        for name, call in assignments:
+            if name in local:
+                within = within or _start_uses(walk(scope))
+                started, escaping = within
+            else:
+                started, escaping = everywhere
+            if name not in started and name not in escaping:
+                never.add(call)
+    return never
+
+
+def _start_uses(nodes: Iterator[ast.AST]) -> tuple[set[str], set[str]]:
+    """(names started: ``name.start()``, names used other than as ``name.attribute``)."""
     started: set[str] = set()
     receivers: set[int] = set()
     loaded: list[ast.Name] = []
-    for node in walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loaded.append(node)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                bound.setdefault(node.targets[0].id, []).append(id(node.value))
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loaded.append(node)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             receivers.add(id(node.value))
             if node.attr == "start":
                 started.add(node.value.id)
-    escaping = {node.id for node in loaded if id(node) not in receivers and node.id in bound}
-    return {
-        call
-        for name, calls in bound.items()
-        if name not in started and name not in escaping
-        for call in calls
-    }
+    return started, {node.id for node in loaded if id(node) not in receivers}
+
+
+def _call_assignments_by_scope(tree: ast.Module) -> dict[ast.AST, list[tuple[str, int]]]:
+    """``name = Call(...)`` statements, as (name, id of the call), by the module or
+    function whose scope they bind in."""
+    found: dict[ast.AST, list[tuple[str, int]]] = {}
+    todo: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]
+    while todo:
+        node, scope = todo.pop()
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            found.setdefault(scope, []).append((node.targets[0].id, id(node.value)))
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
+        todo.extend((child, inner) for child in children(node))
+    return found
 
 
 def _root_name(node: ast.expr) -> str | None:
