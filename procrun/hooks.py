@@ -10,7 +10,9 @@
 - ``SemLock``: a semaphore given to a child is unlinked only once that child has ended
   (``procrun.lifetimes``).
 - SIGTERM in the launcher ends the whole tree in order (``procrun.termination``).
-- ``multiprocessing.forkserver``: the fork server preloads procrun's child side.
+- ``multiprocessing.forkserver``: the fork server preloads procrun's child side; where the
+  script will start processes under forkserver, it is started at launch and replays the
+  script's definitions while the script runs its own imports (:func:`warm_forkserver`).
 - ``--start-method``: the forced method is the default, and the script's own
   ``set_start_method`` calls neither fail nor change it.
 
@@ -228,13 +230,119 @@ def _preload_in_forkserver() -> None:
     ensure_running = server.ensure_running
 
     def ensure_running_with_preload() -> None:
+        global _warmed
+        if _warmed is not None:  # the first process to start: is the early server still fit?
+            warmed, _warmed = _warmed, None
+            if warmed != _server_setting(server):
+                _stop_server(server)
         preload = server._preload_modules
         if preload[:1] == ["__main__"] and set(preload[1:]) <= set(FORKSERVER_PRELOAD):
             preload[1:] = [] if _shadows_procrun(os.getcwd()) else FORKSERVER_PRELOAD
-        ensure_running()
+        if not _warming:
+            ensure_running()
+            return
+        preload.append(WARM_PRELOAD)  # for this start only
+        try:
+            ensure_running()
+        finally:
+            preload.remove(WARM_PRELOAD)
 
     ensure_running_with_preload.__doc__ = ensure_running.__doc__
     server.ensure_running = forkserver.ensure_running = ensure_running_with_preload
+
+
+#: The module that replays the script's definitions in a server started at launch.
+WARM_PRELOAD = "procrun.warm_server"
+#: Set for that server only: JSON of what a spawned child is given before its replay
+#: (``sys.path``, which the definitions import from, and ``sys.argv``, which they may read).
+ENV_WARM = "PROCRUN_WARM_SERVER"
+#: True while :func:`warm_forkserver` starts the server
+_warming = False
+#: What a server started at launch was started with (see :func:`_server_setting`), until the
+#: first process starts; None when no server was started early, or once that was checked.
+_warmed: tuple[object, ...] | None = None
+
+
+def warm_forkserver(source: bytes | str | None, start_method: str | None) -> None:
+    """Start the fork server now, replaying the script's definitions, if the script will
+    start processes under forkserver (see :mod:`procrun.warm_server`).
+
+    What the script sees stays as under python, whose server starts with the first process:
+    that process finds the early server only if nothing the server took from this process
+    has changed since: the environment, ``sys.path`` and the preload list (the script's own
+    ``set_forkserver_preload`` wins). Otherwise the early server is ended and a new one
+    started then, as python would. Never for a script that names no process API, nor in a
+    frozen app."""
+    global _warmed, _warming
+    if not _will_use_forkserver(source, start_method):
+        return
+    import json
+    from multiprocessing import forkserver
+
+    server: Any = forkserver._forkserver
+    os.environ[ENV_WARM] = json.dumps({"sys_path": sys.path, "sys_argv": sys.argv})
+    _warming = True
+    try:
+        forkserver.ensure_running()
+    except Exception:  # no server now: the first process starts one, as under python
+        return
+    finally:
+        _warming = False
+        del os.environ[ENV_WARM]
+    _warmed = _server_setting(server)
+
+
+def _will_use_forkserver(source: bytes | str | None, start_method: str | None) -> bool:
+    """Whether the script is likely to start processes under forkserver: the method forced
+    by ``--start-method``, or the platform's default (Linux from Python 3.14) where the
+    script chooses none; and the script names a process API (bytes are enough: a wrong
+    guess costs a server started for nothing, never a change of behaviour)."""
+    if source is None or getattr(sys, "frozen", False) or sys.platform == "win32":
+        return False
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    if start_method is None:
+        default_is_forkserver = sys.platform == "linux" and sys.version_info >= (3, 14)
+        if not default_is_forkserver or b"set_start_method" in data or b"get_context" in data:
+            return False
+    elif start_method != "forkserver":
+        return False
+    if b"processing" not in data and b"concurrent" not in data:
+        return False
+    names_a_starter = any(name in data for name in (b"Process", b"Pool", b"Manager"))
+    return names_a_starter and not _shadows_procrun(os.getcwd())
+
+
+def _server_setting(server: Any) -> tuple[object, ...]:
+    """What a fork server takes from this process when it starts, which its children see:
+    the environment, the working directory, ``sys.path`` and ``sys.argv`` (which the
+    replayed definitions imported from and read), the preload list; and which server."""
+    return (
+        server._forkserver_pid,
+        dict(os.environ),
+        os.getcwd(),
+        list(sys.path),
+        list(sys.argv),
+        list(server._preload_modules),
+    )
+
+
+def _stop_server(server: Any) -> None:
+    """End the running fork server, so that the next process starts a new one."""
+    import signal
+
+    pid = server._forkserver_pid
+    if pid is None:
+        return
+    os.close(server._forkserver_alive_fd)
+    for name in ("_forkserver_address", "_forkserver_alive_fd", "_forkserver_pid"):
+        setattr(server, name, None)
+    if hasattr(server, "_forkserver_authkey"):  # Python 3.14
+        server._forkserver_authkey = None
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 _shadowing: dict[str, bool] = {}

@@ -112,6 +112,7 @@ def _run(
     parent_watch.mark_root()  # every process of the tree ends when this one does
     state.target, state.main_globals = target, namespace
     hooks.install(start_method)
+    hooks.warm_forkserver(target.source, start_method)
 
     try:
         exec(code, namespace)

@@ -234,6 +234,18 @@ def _open_kqueue(pid: int) -> int | _Gone | None:
     return queue.fileno()
 
 
+def close_root(descriptor: int) -> None:
+    """Close what :func:`_open_root` gave, when this process watches the root no more: a
+    pidfd as any descriptor, a kqueue through the object kept for it (closed any other way,
+    the object would later close whatever descriptor has its number)."""
+    for queue in _kqueues:
+        if not queue.closed and queue.fileno() == descriptor:
+            _kqueues.remove(queue)
+            queue.close()
+            return
+    os.close(descriptor)
+
+
 # -- Windows ---------------------------------------------------------------------------------
 
 

@@ -730,7 +730,10 @@ def test_a_changed_split_never_meets_an_entry_made_by_the_old_one(tmp_path: Path
 
     copy = tmp_path / "copy" / "procrun"
     shutil.copytree(Path(procrun.__file__).parent, copy)
-    entry_name = "from procrun import codecache; print(codecache._entry('/s/app.py', b'x = 1', codecache.GUARDED))"
+    entry_name = (
+        "from procrun import codecache; "
+        "print(codecache._entry('/s/app.py', b'x = 1', codecache.GUARDED))"
+    )
     env = {"PYTHONPATH": str(copy.parent), "PROCRUN_CACHE_DIR": str(tmp_path / "cache")}
     command = [sys.executable, "-S", "-c", entry_name]  # -S: not the installed procrun
     before = run(command, cwd=tmp_path, env=env)

@@ -6,11 +6,11 @@ import sys
 TEXT = """the quick brown fox jumps over the lazy dog and the dog sleeps on"""
 
 
-def words(text):
+def words(text: str) -> list[str]:
     return [word.strip(".,") for word in text.split()]
 
 
-def most_common(items, count=3):
+def most_common(items: list[str], count: int = 3) -> list[tuple[str, int]]:
     return collections.Counter(items).most_common(count)
 
 
