@@ -352,8 +352,15 @@ def heavy_import_benchmarks(
             Side(f"python (guarded) {method}", (python, guarded, what, method)),
         )
 
+    # The whole run's floor is python under fork, whose children need no imports at all:
+    # procrun's script imports numpy and pandas itself, as python's does, so only the time
+    # after Pool(2) can shrink; the whole run must still beat python's forkserver run.
+    targets = {
+        "forkserver": (Target("ratio", 0.5), Target("ratio", 1.0, strict=True)),
+        "fork": (Target("info", 0), Target("info", 0)),
+    }
     rows = []
-    for method, target in (("forkserver", Target("ratio", 0.5)), ("fork", Target("info", 0))):
+    for method, (first_target, wall_target) in targets.items():
         first_procrun, first_python = sides("first", method)
         wall_procrun, wall_python = sides("wall", method)
         letter = "a" if method == "forkserver" else "c"
@@ -364,7 +371,7 @@ def heavy_import_benchmarks(
                 f"against python under {method}",
                 procrun=first_procrun,
                 baseline=first_python,
-                target=target,
+                target=first_target,
                 runs=10,
                 quick_runs=2,
                 timeout=120,
@@ -378,7 +385,7 @@ def heavy_import_benchmarks(
                 f"against python under {method}, wall time",
                 procrun=wall_procrun,
                 baseline=wall_python,
-                target=target,
+                target=wall_target,
                 runs=10,
                 quick_runs=2,
                 timeout=120,
