@@ -475,6 +475,8 @@ class _Checker:
         self.module_forks = b"set_start_method" in raw and _sets_fork(tree)
         #: (Process call, finding that holds only if it is started)
         self.pickled_at_start: list[tuple[ast.Call, Finding]] = []
+        #: the node of the scope each of those calls is made in, by the call's id
+        self.scope_of_call: dict[int, ast.AST] = {}
         #: ("class:Name" of a manager class, finding that holds only if one is started)
         self.pickled_at_manager_start: list[tuple[str, Finding]] = []
         self.started_managers: set[str] = set()
@@ -1086,6 +1088,8 @@ class _Checker:
                 self.check_unpicklable_argument(arg, "to a Process", "under spawn/forkserver")
         # What is pickled only when the process starts is dropped at the end if it never
         # does (see _never_started): the walk that tells is paid only then.
+        if self.scope.node is not None:
+            self.scope_of_call[id(node)] = self.scope.node
         self.pickled_at_start.extend(
             (node, finding) for finding in self.findings[before:] if finding.code != "PR004"
         )
@@ -1324,7 +1328,8 @@ class _Checker:
             id(f) for cls, f in self.pickled_at_manager_start if cls not in self.started_managers
         }
         if self.pickled_at_start:
-            unstarted = _never_started(self.tree)
+            calls = {id(call) for call, _ in self.pickled_at_start}
+            unstarted = _never_started(self.tree, calls, self.scope_of_call)
             dropped |= {id(f) for call, f in self.pickled_at_start if id(call) in unstarted}
         if dropped:
             self.findings = [f for f in self.findings if id(f) not in dropped]
@@ -1736,29 +1741,44 @@ def _reads_name(node: ast.AST, name: str) -> bool:
     )
 
 
-def _never_started(tree: ast.Module) -> set[int]:
-    """Ids of calls bound by ``name = Call(...)`` where ``name`` is never started: no
-    ``name.start()``, and ``name`` never used but as ``name.attribute`` (passed on, stored
-    or returned, it may be started elsewhere). A Process made only to be looked at (a
-    demonstration, a test of its attributes) sends nothing to a child.
+def _never_started(tree: ast.Module, calls: set[int], scopes: dict[int, ast.AST]) -> set[int]:
+    """Of ``calls`` (ids of Process calls), those bound by ``name = Call(...)`` where
+    ``name`` is never started: no ``name.start()``, and ``name`` never used but as
+    ``name.attribute`` (passed on, stored or returned, it may be started elsewhere). A
+    Process made only to be looked at (a demonstration, a test of its attributes) sends
+    nothing to a child.
 
     Where ``name`` is a function's local, only that function (with the functions nested in
-    it) can start it: another function's ``name.start()`` is another variable's."""
-    everywhere = _start_uses(walk(tree))
+    it) can start it: another function's ``name.start()`` is another variable's. ``scopes``
+    gives the node of the scope each call is made in (the module where it is missing)."""
+    by_scope: dict[int, tuple[ast.AST, set[int]]] = {}
+    for call in calls:
+        scope = scopes.get(call, tree)
+        by_scope.setdefault(id(scope), (scope, set()))[1].add(call)
+    everywhere: tuple[set[str], set[str]] | None = None
     never: set[int] = set()
-    for scope, assignments in _call_assignments_by_scope(tree).items():
+    for scope, wanted in by_scope.values():
         local: set[str] = set()
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             local = _function_locals(scope)[0]
         within: tuple[set[str], set[str]] | None = None
-        for name, call in assignments:
+        for node in walk(scope):
+            if not (
+                isinstance(node, ast.Assign)
+                and id(node.value) in wanted
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                continue
+            name = node.targets[0].id
             if name in local:
                 within = within or _start_uses(walk(scope))
                 started, escaping = within
             else:
+                everywhere = everywhere or _start_uses(walk(tree))
                 started, escaping = everywhere
             if name not in started and name not in escaping:
-                never.add(call)
+                never.add(id(node.value))
     return never
 
 
@@ -1775,25 +1795,6 @@ def _start_uses(nodes: Iterator[ast.AST]) -> tuple[set[str], set[str]]:
             if node.attr == "start":
                 started.add(node.value.id)
     return started, {node.id for node in loaded if id(node) not in receivers}
-
-
-def _call_assignments_by_scope(tree: ast.Module) -> dict[ast.AST, list[tuple[str, int]]]:
-    """``name = Call(...)`` statements, as (name, id of the call), by the module or
-    function whose scope they bind in."""
-    found: dict[ast.AST, list[tuple[str, int]]] = {}
-    todo: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]
-    while todo:
-        node, scope = todo.pop()
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            found.setdefault(scope, []).append((node.targets[0].id, id(node.value)))
-        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
-        todo.extend((child, inner) for child in children(node))
-    return found
 
 
 def _root_name(node: ast.expr) -> str | None:
