@@ -413,8 +413,10 @@ def watch_join(join: _Join) -> _Join:
     ``JOIN_GRACE`` seconds, the child has put items on a queue, and a queue it was given
     (noted by ``watch_start``) holds items that the joining process did not put itself, a
     RuntimeWarning names the process and says to get() the items first; join() then goes on
-    waiting. A child that merely holds a queue (a consumer, a sleeper) is no cause. Joining
-    a child that has ended costs what it did before.
+    waiting. The grace is measured: a ``join(timeout)`` that returns early (the child has
+    ended, and another thread has reaped it) is no wait that lasted it. A child that merely
+    holds a queue (a consumer, a sleeper) is no cause. Joining a child that has ended costs
+    what it did before.
     """
     if getattr(join, _WATCHING, False):
         return join
@@ -429,7 +431,8 @@ def watch_join(join: _Join) -> _Join:
             or _has_ended(popen.sentinel)  # it is ending
         ):
             return join(self, timeout)  # multiprocessing's join, and its errors
-        deadline = None if timeout is None else time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = None if timeout is None else began + timeout
         while True:
             step = JOIN_GRACE if deadline is None else deadline - time.monotonic()
             join(self, max(0.0, min(step, JOIN_GRACE)))
@@ -437,9 +440,25 @@ def watch_join(join: _Join) -> _Join:
                 return None
             if deadline is not None and time.monotonic() >= deadline:
                 return None
-            _warn_if_blocked_by_queue(self)
+            if _has_ended(popen.sentinel):
+                # Ended, but reaped by another thread's poll (a start() in another thread
+                # cleans up ended children): multiprocessing's join() returns early then, and
+                # so does this one, instead of waiting again for nothing; first it gives that
+                # poll a moment to record the exit code, which python's join() may miss.
+                _await_returncode(popen)
+                return None
+            if time.monotonic() - began >= JOIN_GRACE:  # a wait that really lasted that long
+                _warn_if_blocked_by_queue(self)
 
     return exit_watch.marked_wrapper(watched_join, join, _WATCHING)
+
+
+def _await_returncode(popen: Any, seconds: float = 0.05) -> None:
+    """Wait up to ``seconds`` for another thread to record the exit code of a child it
+    reaped (nobody does if the child was reaped outside multiprocessing)."""
+    deadline = time.monotonic() + seconds
+    while getattr(popen, "returncode", 0) is None and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def install_join_watch(process_class: type[BaseProcess] | None = None) -> None:

@@ -563,6 +563,58 @@ def test_install_join_watch_warns_for_plain_multiprocessing(
     assert "deadlock.py" in err(result)  # the warning points at the script's join() line
 
 
+EARLY_JOIN = """
+    import multiprocessing as mp
+    import os
+    import threading
+    import time
+
+    def produce(q):
+        q.put("one item, left unread")
+        time.sleep(0.1)
+        if os.fork() == 0:
+            # A grandchild holds the child's end of the sentinel pipe a while after the
+            # child has ended: the parent's join() wakes only once the reaper has reaped it.
+            time.sleep(0.5)
+            os._exit(0)
+
+    if __name__ == "__main__":
+        mp.set_start_method("{start_method}")
+        q = mp.Queue()
+        p = mp.Process(target=produce, args=(q,))
+        p.start()
+        # Another thread reaps the child, as a start() in another thread does when it cleans
+        # up ended children: join(timeout) then returns early, with exitcode None (a race
+        # CPython has, made certain here by the grandchild).
+        reaper = threading.Thread(target=os.waitpid, args=(p.pid, 0))
+        reaper.start()
+        began = time.monotonic()
+        p.join(5.0)
+        waited = time.monotonic() - began
+        reaper.join()
+        print("early" if waited < 1.0 else "waited", p.exitcode, q.get())
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_join_that_returns_early_gives_no_warning_and_no_extra_wait(
+    tmp_path: Path, method: str
+) -> None:
+    """The join watch warns after ``JOIN_GRACE`` seconds of a real wait only: a join that
+    multiprocessing ends early must return as early, and say nothing (also at exit, where
+    multiprocessing joins the same child again)."""
+    script = write(tmp_path / "early.py", EARLY_JOIN.format(start_method=method))
+    expected = "early None one item, left unread\n"
+    python = run_python(script)
+    assert_ok(python)
+    assert out(python) == expected
+    unguarded = script.read_text().replace('if __name__ == "__main__":', "if True:")
+    result = run_procrun(write(tmp_path / "unguarded.py", unguarded), timeout=30)
+    assert_ok(result)
+    assert out(result) == expected
+    assert "RuntimeWarning" not in err(result), err(result)
+
+
 # -- the example ---------------------------------------------------------------------------
 
 
