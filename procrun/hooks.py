@@ -205,6 +205,11 @@ def _runtime_is_ours() -> bool:
         spec = find_spec("processing")
     if spec is None or spec.origin is None or spec.submodule_search_locations is None:
         return False
+    if getattr(sys, "frozen", False):
+        # In a bundle the script and every package share one folder; the package there is
+        # the runtime that procrun freeze always bundles (a script's own processing.py
+        # would be a module, not a package).
+        return True
     script_directory = state.target.path0 if state.target is not None else ""
     package_parent = os.path.dirname(os.path.dirname(spec.origin))
     return not script_directory or package_parent != script_directory

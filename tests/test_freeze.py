@@ -9,6 +9,7 @@ reach the building Python: the executables must not need procrun or Python insta
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -122,6 +123,30 @@ ACCEPTANCE = {
         log = open(sys.argv[2], "w")
         log.write("never closed")
         raise KeyboardInterrupt
+    """,
+    # The join watch: join() before the child's 4 MiB item is read (a thread reads it 2 s
+    # later), which procrun app.py warns about on stderr; the frozen app must as well.
+    "join_watch.py": """
+        import multiprocessing
+        import threading
+        import time
+
+        def produce(queue):
+            queue.put(b"x" * (4 << 20))
+
+        queue = multiprocessing.Queue()
+        producer = multiprocessing.Process(target=produce, args=(queue,), name="producer")
+        producer.start()
+
+        def read_later():
+            time.sleep(2)
+            print("read", len(queue.get(timeout=30)))
+
+        reader = threading.Thread(target=read_later)
+        reader.start()
+        producer.join()
+        reader.join()
+        print("joined", producer.exitcode)
     """,
     # An exit status, and an uncaught error whose traceback names this file and line.
     "failing.py": """
@@ -339,6 +364,58 @@ def test_frozen_traceback_names_the_users_file_and_line(
     assert 'raise ValueError("the app failed here")' in stderr
     assert stderr.rstrip().endswith("ValueError: the app failed here")
     assert "procrun/" not in stderr
+
+
+def _warnings_shown(stderr: str) -> list[str]:
+    """stderr's lines with pids and the folder before the script's name taken out."""
+    lines = re.sub(r"pid \d+", "pid N", stderr).splitlines()
+    return [re.sub(r"^\S*join_watch\.py:", "join_watch.py:", line) for line in lines]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_frozen_join_watch_warns_as_procrun_does(
+    acceptance_apps: dict[str, Path], method: str
+) -> None:
+    executable = acceptance_apps["join_watch.py"]
+    folder = executable.parent.parent.parent
+    expected = run_procrun(folder / "join_watch.py", start_method=method, cwd=folder)
+    assert_ok(expected)
+    assert "get() the items before join()" in err(expected)
+    frozen = run_frozen(executable, start_method=method, cwd=folder)
+    assert (frozen.returncode, out(frozen)) == (0, out(expected))
+    assert _warnings_shown(err(frozen)) == _warnings_shown(err(expected))
+
+
+#: A one-file app that exits while the helpers it has just started are still importing.
+HELPERS_AT_EXIT = """
+import multiprocessing
+from multiprocessing import forkserver
+
+def square(x):
+    return x * x
+
+if multiprocessing.get_start_method() == "forkserver":
+    forkserver.ensure_running()  # the resource tracker and the fork server, both starting
+print("started the helpers")
+"""
+
+
+@pytest.fixture(scope="module")
+def helpers_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("helpers_app")
+    write(folder / "helpers_at_exit.py", HELPERS_AT_EXIT)
+    assert_ok(freeze("helpers_at_exit.py", "--quiet", "-s", "forkserver", cwd=folder))
+    return folder / "dist" / "helpers_at_exit"
+
+
+@pytest.mark.skipif("forkserver" not in START_METHODS, reason="no forkserver here")
+def test_one_file_app_outlives_its_starting_helpers_40_runs_in_a_row(helpers_app: Path) -> None:
+    """A one-file app's folder is deleted as its main process exits: helpers still importing
+    from it then failed (plain PyInstaller: 2 to 3 runs in 40). The app waits for them."""
+    for run in range(40):
+        result = run_frozen(helpers_app, start_method="forkserver", cwd=helpers_app.parent)
+        assert (result.returncode, out(result)) == (0, "started the helpers\n"), run
+        assert err(result) == "", f"run {run}: {err(result)}"
 
 
 # -- bad input: each refused before PyInstaller builds anything -------------------------------
