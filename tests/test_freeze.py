@@ -386,6 +386,142 @@ def test_frozen_join_watch_warns_as_procrun_does(
     assert _warnings_shown(err(frozen)) == _warnings_shown(err(expected))
 
 
+#: The kinds of multiprocessing use that PyInstaller's own functional tests check in frozen
+#: apps (a process, a queue, a pool running from the same bundle, a semaphore, a nested
+#: process, processes started from several threads, a child reading its main module's
+#: code, a ProcessPoolExecutor), as one unguarded program of ours.
+FROZEN_CHECKS = """
+import concurrent.futures
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+
+def bundle_folder(_=None):
+    return getattr(sys, "_MEIPASS", os.path.dirname(os.path.abspath(__file__)))
+
+
+def report(queue, tag):
+    queue.put(tag)
+
+
+def grandparent(queue):
+    queue.put("child")
+    inner = multiprocessing.Process(target=report, args=(queue, "grandchild"))
+    inner.start()
+    inner.join()
+    queue.put(f"grandchild exit {inner.exitcode}")
+
+
+def hold(semaphore, inside, peak):
+    with semaphore:
+        with inside.get_lock():
+            inside.value += 1
+            peak.value = max(peak.value, inside.value)
+        time.sleep(0.2)
+        with inside.get_lock():
+            inside.value -= 1
+
+
+def main_code_name(queue):
+    main = sys.modules["__main__"]
+    code = main.__loader__.get_code("__main__")
+    queue.put(os.path.basename(code.co_filename))
+
+
+def start_in_thread(codes, index):
+    child = multiprocessing.Process(target=abs, args=(-index,))
+    child.start()
+    child.join()
+    codes[index] = child.exitcode
+
+
+queue = multiprocessing.Queue()
+
+# 1. a process, and its exit status
+single = multiprocessing.Process(target=report, args=(queue, "one process"))
+single.start()
+print("process:", queue.get(timeout=60), "exit", single.join() or single.exitcode)
+
+# 2. a queue fed by two processes
+feeders = [multiprocessing.Process(target=report, args=(queue, n)) for n in (1, 2)]
+for feeder in feeders:
+    feeder.start()
+print("queue:", sorted(queue.get(timeout=60) for _ in feeders))
+for feeder in feeders:
+    feeder.join()
+
+# 3. a pool, whose workers run from the same bundle as the main process
+with multiprocessing.Pool(2) as pool:
+    folders = set(pool.map(bundle_folder, range(4)))
+    print("pool:", pool.map(abs, [-1, -2, -3]), "same bundle", folders == {bundle_folder()})
+
+# 4. a semaphore shared by four processes lets two in at a time
+semaphore = multiprocessing.BoundedSemaphore(2)
+inside, peak = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0)
+holders = [multiprocessing.Process(target=hold, args=(semaphore, inside, peak)) for _ in range(4)]
+for holder in holders:
+    holder.start()
+for holder in holders:
+    holder.join()
+print("semaphore: at most", peak.value, "inside at once")
+
+# 5. a process that starts a process
+outer = multiprocessing.Process(target=grandparent, args=(queue,))
+outer.start()
+print("nested:", sorted(queue.get(timeout=60) for _ in range(3)))
+outer.join()
+
+# 6. processes started from four threads at once
+codes = [None] * 4
+threads = [threading.Thread(target=start_in_thread, args=(codes, i)) for i in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("threads:", codes)
+
+# 7. a child can read its main module's code
+reader = multiprocessing.Process(target=main_code_name, args=(queue,))
+reader.start()
+print("main code in a child:", queue.get(timeout=60))
+reader.join()
+
+# 8. a process pool executor
+with concurrent.futures.ProcessPoolExecutor(2) as executor:
+    print("executor:", list(executor.map(abs, [-4, -5])))
+print("done with", multiprocessing.get_start_method())
+"""
+
+
+@pytest.fixture(scope="module")
+def checks_apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("checks")
+    write(folder / "frozen_checks.py", FROZEN_CHECKS)
+    assert_ok(freeze("frozen_checks.py", "--quiet", cwd=folder))
+    assert_ok(freeze("frozen_checks.py", "--onedir", "--name", "checks_dir", "--quiet", cwd=folder))
+    return {
+        "onefile": folder / "dist" / "frozen_checks",
+        "onedir": folder / "dist" / "checks_dir" / "checks_dir",
+    }
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("kind", ["onefile", "onedir"])
+def test_frozen_app_passes_the_checks_pyinstaller_makes(
+    checks_apps: dict[str, Path], kind: str, method: str
+) -> None:
+    executable = checks_apps[kind]
+    folder = executable.parents[1] if kind == "onefile" else executable.parents[2]
+    expected = run_procrun(folder / "frozen_checks.py", start_method=method, cwd=folder)
+    assert_ok(expected)
+    assert "semaphore: at most 2 inside at once" in out(expected)
+    frozen = run_frozen(executable, start_method=method, cwd=folder)
+    assert (frozen.returncode, out(frozen), err(frozen)) == (0, out(expected), "")
+
+
 #: A one-file app that exits while the helpers it has just started are still importing.
 HELPERS_AT_EXIT = """
 import multiprocessing
