@@ -47,6 +47,17 @@ def cache_env(cache: Path) -> dict[str, str]:
     return {"PROCRUN_CACHE_DIR": str(cache)}
 
 
+def run_once_then_plant(tmp_path: Path) -> tuple[Path, Path]:
+    """A large script run once, which made its entry, and that entry's code then replaced
+    (:func:`plant`): (the script, the cache directory)."""
+    script = large_script(tmp_path / "big.py")
+    cache = tmp_path / "cache"
+    assert_ok(run_procrun(script, env=cache_env(cache)))
+    [entry] = main_entries(cache)
+    plant(entry, script)
+    return script, cache
+
+
 def test_a_large_script_runs_from_its_cached_code_the_second_time(tmp_path: Path) -> None:
     script = large_script(tmp_path / "big.py")
     cache = tmp_path / "cache"
@@ -116,11 +127,7 @@ def test_another_python_never_meets_this_ones_code(tmp_path: Path) -> None:
     others = other_pythons()
     if not others:
         pytest.skip("no other Python minor version on this machine")
-    script = large_script(tmp_path / "big.py")
-    cache = tmp_path / "cache"
-    assert_ok(run_procrun(script, env=cache_env(cache)))
-    [entry] = main_entries(cache)
-    plant(entry, script)
+    script, cache = run_once_then_plant(tmp_path)
     root = str(Path(codecache.__file__).parent.parent)
     # The launcher needs only the standard library: procrun's checkout on the path will do.
     env = {**cache_env(cache), "PYTHONPATH": root}
@@ -149,11 +156,7 @@ def test_another_procrun_version_never_meets_this_ones_code(tmp_path: Path) -> N
     shutil.copytree(Path(procrun.__file__).parent, copy)
     init = copy / "__init__.py"
     init.write_text(init.read_text().replace(procrun.__version__, "999.0"))
-    script = large_script(tmp_path / "big.py")
-    cache = tmp_path / "cache"
-    assert_ok(run_procrun(script, env=cache_env(cache)))
-    [entry] = main_entries(cache)
-    plant(entry, script)
+    script, cache = run_once_then_plant(tmp_path)
     env = {**cache_env(cache), "PYTHONPATH": str(copy.parent)}
     # -S and another directory: the copy, not the installed procrun nor the checkout's.
     result = run([sys.executable, "-S", "-m", "procrun", str(script)], cwd=copy.parent, env=env)
@@ -162,11 +165,7 @@ def test_another_procrun_version_never_meets_this_ones_code(tmp_path: Path) -> N
 
 
 def test_a_cache_directory_others_can_write_to_is_ignored(tmp_path: Path) -> None:
-    script = large_script(tmp_path / "big.py")
-    cache = tmp_path / "cache"
-    assert_ok(run_procrun(script, env=cache_env(cache)))
-    [entry] = main_entries(cache)
-    plant(entry, script)
+    script, cache = run_once_then_plant(tmp_path)
     cache.chmod(0o777)  # another user could have put that code there
     result = run_procrun(script, env=cache_env(cache))
     assert_ok(result)
@@ -177,11 +176,7 @@ def test_a_cache_directory_others_can_write_to_is_ignored(tmp_path: Path) -> Non
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a directory away needs root"
 )
 def test_a_cache_directory_owned_by_another_user_is_ignored(tmp_path: Path) -> None:
-    script = large_script(tmp_path / "big.py")
-    cache = tmp_path / "cache"
-    assert_ok(run_procrun(script, env=cache_env(cache)))
-    [entry] = main_entries(cache)
-    plant(entry, script)
+    script, cache = run_once_then_plant(tmp_path)
     os.chown(cache, 4321, 4321)
     result = run_procrun(script, env=cache_env(cache))
     assert_ok(result)
