@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument
 
 from procrun import __version__
 from procrun.checker.commands import register as register_checker
@@ -151,10 +152,83 @@ def _value(method: StartMethod | None) -> str | None:
     return None if method is None else method.value
 
 
+def command() -> typer.core.TyperGroup:
+    """The click command typer makes of :data:`app`, its help pages made plain (see
+    :func:`plain_help`)."""
+    built = typer.main.get_command(app)
+    assert isinstance(built, typer.core.TyperGroup)
+    plain_help(built)
+    return built
+
+
+def plain_help(command: Any) -> None:
+    """Make ``command``'s help, and its subcommands', read like ruff's or uv's.
+
+    typer shows a type after every parameter (``<bool>`` after each flag, ``<str>`` and
+    ``<list[str]>`` after values and arguments) and a required argument as ``{SCRIPT}``.
+    Here a flag shows nothing after its name, a value its metavar (else its choices, else
+    its name: ``--name NAME``), an argument its name alone, plain in the usage line. Help
+    texts are written in paragraphs broken to fit the source: their lines are joined again,
+    so that the terminal wraps the prose at its own width (indented lines, the examples,
+    stay as written)."""
+    command.help = _rejoined(command.help)
+    command.epilog = _rejoined(command.epilog)
+    get_params = command.get_params
+
+    def plain_params(ctx: Any) -> list[Any]:
+        params = get_params(ctx)  # the help option among them, made anew for each page
+        for param in params:
+            _plain_param(param)
+        return list(params)
+
+    command.get_params = plain_params
+    for sub in getattr(command, "commands", {}).values():
+        plain_help(sub)
+
+
+def _plain_param(param: Any) -> None:
+    shown = _value_placeholder(param)
+    param.__dict__["display_type_rich"] = lambda ctx: shown
+    if isinstance(param, TyperArgument):
+        name = param.metavar or str(param.name or "").upper()
+        usage = name if param.required else f"[{name}]"
+        usage += "..." if param.nargs != 1 else ""
+        param.__dict__["_usage_display_name"] = lambda: usage
+
+
+def _value_placeholder(param: Any) -> str | None:
+    """What follows an option in help: nothing for a flag or an argument, else its metavar,
+    its choices, or its name."""
+    if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+        return None
+    if param.metavar is not None:
+        return str(param.metavar)
+    described = getattr(param, "type_descriptor", None)
+    if described is not None and described.is_choice:
+        return "|".join(getattr(c, "value", str(c)) for c in described.choices or ())
+    return str(param.name or "value").upper()
+
+
+def _rejoined(text: str | None) -> str | None:
+    """``text`` with the lines of each paragraph joined; indented lines kept as they are."""
+    if not text:
+        return text
+    paragraphs = []
+    for paragraph in text.strip("\n").split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if lines and line and not line.startswith(" ") and not lines[-1].startswith(" "):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 def run_cli(args: list[str]) -> int:
     """Run the typer application on ``args``; its exit status."""
     try:
-        app(args=args, prog_name="procrun")
+        command()(args=args, prog_name="procrun")
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -122,6 +124,35 @@ def test_version_and_help() -> None:
     assert_ok(help_)
     for words in ("--start-method", "-m", "SCRIPT", "run"):
         assert words in out(help_)
+
+
+#: What typer's own rendering leaves in a help page: a type after every parameter, braces
+#: around a required argument.
+HELP_ARTEFACTS = re.compile(r"<(bool|str|int|float|path|list\[[a-z]+\])>|\{[A-Z_]+\}")
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("page", ["", "run", "check", "fix", "freeze"])
+def test_help_pages_read_like_ruffs(page: str, columns: int) -> None:
+    """Flags with nothing after them, values with a meaningful name, arguments plain in the
+    usage line, and prose wrapped by the terminal, not where the source breaks its lines."""
+    command = [*procrun_command(), *([page] if page else []), "--help"]
+    result = run(command, env={"NO_COLOR": "1", "COLUMNS": str(columns)})
+    assert_ok(result)
+    text = out(result)
+    assert not HELP_ARTEFACTS.search(text), HELP_ARTEFACTS.search(text)
+    lines = text.splitlines()
+    usage = next(line for line in lines if "Usage:" in line)
+    assert "[OPTIONS]" in usage and "{" not in usage
+    # The page's prose, before its first panel: a line that ends mid-sentence far from the
+    # right edge is the source's line break, not the terminal's.
+    first_panel = next(i for i, line in enumerate(lines) if "╭" in line)
+    prose = [line.strip() for line in lines[:first_panel]]
+    for line, following in itertools.pairwise(prose):
+        if following and line and not line.endswith((".", ":")) and not line.startswith("Usage"):
+            assert len(line) > columns - 30, f"broken early: {line!r}"
+    if page == "check":
+        assert "--no-cache  " in text and "--format" in text and "text|json|sarif|github" in text
 
 
 def test_python_dash_m_procrun_and_console_script_agree(tmp_path: Path) -> None:
