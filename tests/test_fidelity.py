@@ -271,3 +271,42 @@ def test_the_scripts_classes_belong_to_main_in_children(tmp_path: Path, start_me
     assert_ok(result)
     assert out(result) == "<class '__main__.Point'> <class '__main__.Point.Inner'> __main__\n"
     assert err(result).splitlines()[-1] == "MyError: boom"
+
+
+# CPython's test_large_fd_transfer, in our words: a descriptor numbered above 256 handed to a
+# child with reduction.send_handle (the hang of issue 20 sat in the child's recvfds).
+HIGH_FD_TRANSFER = """
+import os
+import multiprocessing
+from multiprocessing import reduction
+
+def read_it(conn):
+    fd = reduction.recv_handle(conn)
+    with os.fdopen(fd, "rb") as handed:
+        conn.send(handed.read())
+
+parent_end, child_end = multiprocessing.Pipe()
+child = multiprocessing.Process(target=read_it, args=(child_end,))
+child.start()
+r, w = os.pipe()
+os.write(w, b"through a high descriptor")
+os.close(w)
+high = os.dup2(r, 300)
+os.close(r)
+assert high > 256
+reduction.send_handle(parent_end, high, child.pid)
+os.close(high)
+print(parent_end.recv())
+child.join()
+print("exit", child.exitcode)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="descriptors pass as handles there")
+@pytest.mark.parametrize("method", [m for m in START_METHODS if m != "fork"])
+def test_a_descriptor_above_256_reaches_a_child(tmp_path: Path, method: str) -> None:
+    script = write(tmp_path / "high_fd.py", HIGH_FD_TRANSFER)
+    for _ in range(3):  # the hang was intermittent
+        result = run_procrun(script, start_method=method, timeout=60)
+        assert_ok(result)
+        assert out(result) == "b'through a high descriptor'\nexit 0\n"
