@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 LARGE_TRANSFER = 64 * 1024 * 1024
 
 _travelling: frozenset[str] | None = None
-_warned: set[str] = set()
 #: name -> (value, reason) of globals found unpicklable, not retried while unchanged
 _unpicklable: dict[str, tuple[Any, str]] = {}
 _shared_for_unpickling: list[Any] | None = None
@@ -154,7 +153,7 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
         try:
             payload = _dump(values, shared)
         except Exception as error:  # an interaction between items; copy nothing
-            _warn_once("*", f"globals are not copied into child processes: {error}")
+            pickling.warn_once("*", f"globals are not copied into child processes: {error}")
             missing.update(dict.fromkeys(values, str(error)))
             shared.clear()
             payload = _dump({}, shared)
@@ -182,7 +181,7 @@ def _find_unpicklable(
             bad[name] = (reason, not isinstance(error, RecursionError))
             lacking = name not in bound_in_child
             if lacking and not kind.__module__.startswith(_PROCESS_LOCAL_MODULES):
-                _warn_once(
+                pickling.warn_once(
                     name,
                     f"global {name!r} is not copied into child processes: {reason}; "
                     "a function that reads it there raises NameError",
@@ -196,31 +195,18 @@ _PROCESS_LOCAL_MODULES = ("multiprocessing.", "concurrent.futures", "threading",
 
 
 def _warn_large(values: dict[str, Any], total: int) -> None:
-    if "*large*" in _warned:
+    if "*large*" in pickling.warned:
         return
     sizes = sorted(((len(_dump({n: v}, [])), n) for n, v in values.items()), reverse=True)
     largest = ", ".join(f"{name!r} ({size / 2**20:.0f} MiB)" for size, name in sizes[:3])
     # processing.transfer.ADVICE says the same; not imported from there, as a processing.py
     # beside the script would be found first.
-    _warn_once(
+    pickling.warn_once(
         "*large*",
         f"{total / 2**20:.0f} MiB of globals are copied into each child process (largest: "
         f"{largest}); avoid shifting large amounts of data between processes: put it in a "
         "processing.SharedArray, or pass a file path the child reads",
     )
-
-
-def _warn_once(key: str, message: str) -> None:
-    if key not in _warned:
-        _warned.add(key)
-        stderr = sys.stderr
-        if stderr is None:  # a windowed app (pythonw, --windowed): python drops it too
-            return
-        try:
-            stderr.write(f"procrun: warning: {message}\n")
-            stderr.flush()
-        except (OSError, ValueError):  # closed: a warning must not stop the child start
-            pass
 
 
 def _shared_types() -> tuple[type, ...]:

@@ -32,6 +32,23 @@ MAIN_MODULES = ("__main__", "__mp_main__")
 
 _code_bytes: dict[int, tuple[CodeType, bytes]] = {}
 _class_bytes: dict[type, bytes] = {}
+#: Keys of the warnings given already (each is given once per process).
+warned: set[str] = set()
+
+
+def warn_once(key: str, message: str) -> None:
+    """``procrun: warning: message`` on stderr, the first time ``key`` is warned about."""
+    if key in warned:
+        return
+    warned.add(key)
+    stderr = sys.stderr
+    if stderr is None:  # a windowed app (pythonw, --windowed): python drops it too
+        return
+    try:
+        stderr.write(f"procrun: warning: {message}\n")
+        stderr.flush()
+    except (OSError, ValueError):  # closed: a warning must not stop the child start
+        pass
 
 
 def reducer_override(pickler: Any, obj: Any) -> Any:
@@ -175,10 +192,59 @@ def module_globals(module: str) -> dict[str, Any]:
 def _reduce_class(cls: type) -> tuple[Any, ...]:
     data = _class_bytes.get(cls)
     if data is None:
-        buffer = io.BytesIO()
-        _class_pickler()(buffer, protocol=pickle.DEFAULT_PROTOCOL).dump(cls)
-        data = _class_bytes[cls] = buffer.getvalue()
+        try:
+            data = _dump_class(cls, {})
+        except Exception:
+            left_out = _unpicklable_attributes(cls)
+            if not left_out:
+                raise
+            data = _dump_class(cls, left_out)
+        _class_bytes[cls] = data
     return (_load, (data,))
+
+
+def _dump_class(cls: type, left_out: dict[type, set[str]]) -> bytes:
+    buffer = io.BytesIO()
+    pickler = _class_pickler()(buffer, protocol=pickle.DEFAULT_PROTOCOL)
+    pickler.left_out = left_out
+    pickler.dump(cls)
+    return buffer.getvalue()
+
+
+def _unpicklable_attributes(cls: type) -> dict[type, set[str]]:
+    """The attributes of ``cls`` and of its bases that travel by value which cannot be
+    pickled: left out of the copy, each warned about once.
+
+    Under fork a child has the class as the parent has it; a copy can hold only what
+    pickles. An attribute the parent gave the class at run time (a test case's
+    ``setUpClass`` keeping the threads alive then, a lock, an open file) is missing from the
+    child's copy, as a global that cannot be pickled is missing from its namespace."""
+    left_out: dict[type, set[str]] = {}
+    for klass in cls.__mro__:
+        if klass is object or _by_reference(klass):
+            continue
+        for name, value in vars(klass).items():
+            if name in _CLASS_MACHINERY:
+                continue
+            try:
+                _dump_class_attribute(value)
+            except Exception as error:
+                left_out.setdefault(klass, set()).add(name)
+                warn_once(
+                    f"{klass.__module__}.{klass.__qualname__}.{name}",
+                    f"class attribute {klass.__qualname__}.{name} is not copied into child "
+                    f"processes: {type(value).__name__} objects cannot be pickled ({error}); "
+                    "reading it there raises AttributeError",
+                )
+    return left_out
+
+
+#: What cloudpickle rebuilds a class from itself, never pickled as a value.
+_CLASS_MACHINERY = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"})
+
+
+def _dump_class_attribute(value: Any) -> None:
+    _class_pickler()(io.BytesIO(), protocol=pickle.DEFAULT_PROTOCOL).dump(value)
 
 
 _ClassPickler: Any = None
@@ -201,13 +267,29 @@ def _class_pickler() -> Any:
         cloudpickle = import_unshadowed("cloudpickle")
 
         class ClassPickler(cloudpickle.Pickler):  # type: ignore[name-defined]
+            #: class -> names of its attributes the copy leaves out
+            left_out: dict[type, set[str]] = {}
+
             def reducer_override(self, obj: Any) -> Any:
                 if isinstance(obj, type) and not _by_reference(obj):
-                    return super().reducer_override(obj)
+                    reduced = super().reducer_override(obj)
+                    names = self.left_out.get(obj)
+                    if names and isinstance(reduced, tuple) and len(reduced) > 2:
+                        reduced = _without_attributes(reduced, names)
+                    return reduced
                 return reducer_override(self, obj)
 
         _ClassPickler = ClassPickler
     return _ClassPickler
+
+
+def _without_attributes(reduced: tuple[Any, ...], names: set[str]) -> tuple[Any, ...]:
+    """cloudpickle's reduction of a class, its state's class dict without ``names``."""
+    state = reduced[2]
+    if isinstance(state, tuple) and state and isinstance(state[0], dict):
+        attributes = {k: v for k, v in state[0].items() if k not in names}
+        return (*reduced[:2], (attributes, *state[1:]), *reduced[3:])
+    return reduced
 
 
 def _load(data: bytes) -> Any:

@@ -519,6 +519,49 @@ def test_unpicklable_global_warns_once_and_notes_the_name_error(
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_class_made_at_run_time_travels_without_what_cannot_be_pickled(
+    tmp_path: Path, method: str
+) -> None:
+    # CPython's own suite makes its test classes with a call (not a definition the replay
+    # runs), and setUpClass then hangs the live threads on each: run alone, a test's class
+    # could not be copied into its child (the whole suite only passed because an earlier
+    # test had copied each class before its setUpClass ran).
+    script = write(
+        tmp_path / "made.py",
+        """
+        import multiprocessing
+        import threading
+
+        def make_classes(namespace):
+            class Job:
+                factor = 3
+
+                @classmethod
+                def work(cls, queue):
+                    queue.put((cls.factor * 7, hasattr(cls, "guard")))
+
+            namespace["Job"] = Job
+
+        make_classes(globals())
+        Job.guard = threading.Lock()
+        queue = multiprocessing.Queue()
+        child = multiprocessing.Process(target=Job.work, args=(queue,))
+        child.start()
+        print(queue.get(timeout=30))
+        child.join()
+        print("exitcode", child.exitcode, "parent keeps it:", Job.guard.acquire())
+        """,
+    )
+    result = run_procrun(script, start_method=method)
+    assert_ok(result)
+    assert out(result) == "(21, False)\nexitcode 0 parent keeps it: True\n"
+    warnings = [line for line in err(result).splitlines() if "procrun: warning" in line]
+    assert len(warnings) == 1
+    assert "class attribute make_classes.<locals>.Job.guard is not copied" in warnings[0]
+    assert "AttributeError" in warnings[0]
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_a_replayed_name_rebound_to_something_unpicklable_is_no_warning(
     tmp_path: Path, method: str
 ) -> None:
