@@ -29,6 +29,8 @@ import multiprocessing.sharedctypes as _mp_sharedctypes
 import weakref
 from multiprocessing.context import assert_spawning
 
+from .sharedmem import _latin1
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -139,15 +141,15 @@ def _ctype(typecode_or_type: Any) -> type:
 
 def _as_bytes(ctype: type, value: Any) -> Any:
     """A Python 2 program's ``str`` for a ``c_char`` object, as the bytes it meant."""
-    if ctype is ctypes.c_char and isinstance(value, str):
-        try:
-            return value.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValueError(
-                f"{value!r} has characters a 'c' (c_char) object cannot hold: give bytes, "
-                f"or use the 'u' typecode (c_wchar) for text"
-            ) from None
-    return value
+    if ctype is not ctypes.c_char or not isinstance(value, str):
+        return value
+    encoded = _latin1(value)
+    if encoded is value:
+        raise ValueError(
+            f"{value!r} has characters a 'c' (c_char) object cannot hold: give bytes, "
+            f"or use the 'u' typecode (c_wchar) for text"
+        )
+    return encoded
 
 
 def RawValue(typecode_or_type: Any, *args: Any) -> Any:
