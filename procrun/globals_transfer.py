@@ -133,20 +133,18 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
             and getattr(value, "__module__", None) in pickling.MAIN_MODULES
         ):
             values[name] = value
-    missing: dict[str, str] = {}
+    left_out: dict[str, str] = {}  # name -> why it cannot travel
     for name, (value, reason) in _unpicklable.items():
-        if values.get(name, missing) is value:
+        if values.get(name, left_out) is value:
             del values[name]
-            if name not in bound_in_child:
-                missing[name] = reason
+            left_out[name] = reason
     shared: list[Any] = []
     try:
         payload = _dump(values, shared)
     except Exception:
         shared.clear()
         for name, (reason, lasting) in _find_unpicklable(values, bound_in_child).items():
-            if name not in bound_in_child:
-                missing[name] = reason
+            left_out[name] = reason
             value = values.pop(name)
             if lasting:
                 _unpicklable[name] = (value, reason)
@@ -154,11 +152,13 @@ def snapshot(namespace: dict[str, Any]) -> tuple[bytes, list[Any], dict[str, str
             payload = _dump(values, shared)
         except Exception as error:  # an interaction between items; copy nothing
             pickling.warn_once("*", f"globals are not copied into child processes: {error}")
-            missing.update(dict.fromkeys(values, str(error)))
+            left_out.update(dict.fromkeys(values, str(error)))
             shared.clear()
             payload = _dump({}, shared)
     if len(payload) > LARGE_TRANSFER:
         _warn_large(values, len(payload))
+    # A name the child's replay binds is no NameError there (see _find_unpicklable).
+    missing = {name: why for name, why in left_out.items() if name not in bound_in_child}
     return payload, shared, missing
 
 
