@@ -20,6 +20,7 @@ documented choices in :data:`CHOICES`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -40,7 +41,7 @@ CHOICES = {
 }
 
 #: Seconds one whole run may take before its main thread's traceback is dumped and it ends.
-RUN_TIMEOUT = 1500
+RUN_TIMEOUT = 900
 
 #: The suite's set-up: the test classes are made in the main module, at top level.
 SETUP = """\
@@ -166,6 +167,22 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="folder to keep the scripts, logs, reports in")
     options = parser.parse_args()
+    # A shell without job control starts its background commands with SIGINT ignored, and
+    # an ignored signal stays ignored across exec: Python would then install no
+    # KeyboardInterrupt handler, and the tests that interrupt a wait would fail under both
+    # runners. A handler of our own is reset to the default in each child instead.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        found = importlib.util.find_spec("test._test_multiprocessing")
+    except ImportError:  # no test package at all
+        found = None
+    if found is None:
+        print(
+            f"cpython_suite: {sys.executable} has no test._test_multiprocessing; install "
+            "the interpreter with its test package (pyenv does)",
+            file=sys.stderr,
+        )
+        return 2
     methods = options.start_method or ["spawn", "forkserver"]
     runners = ["python", "procrun"] if options.runner == "both" else ["procrun"]
     folder = options.keep or Path(tempfile.mkdtemp(prefix="cpython-suite-"))
