@@ -281,6 +281,13 @@ import multiprocessing
 from multiprocessing import reduction
 
 def read_it(conn):
+    # As CPython's test does: every free number below 256 taken first, so the descriptor
+    # received, and every one opened meanwhile, is numbered above it.
+    for number in range(256):
+        try:
+            os.fstat(number)
+        except OSError:
+            os.dup(conn.fileno())
     fd = reduction.recv_handle(conn)
     with os.fdopen(fd, "rb") as handed:
         conn.send(handed.read())
