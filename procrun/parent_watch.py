@@ -64,6 +64,8 @@ GONE = _Gone()
 #: (pid of the process that opened them, the descriptors its watch closes when it forks):
 #: a forked child finds its parent's here and closes them before opening its own.
 _watching: tuple[int, list[int]] | None = None
+#: Whether :func:`_close_inherited` runs in every child this process forks.
+_closes_at_fork = False
 #: kqueues this process watches with, kept for good: its fork children have no copy of the
 #: queue, and a kqueue object that is garbage collected there would close whatever descriptor
 #: now has its number.
@@ -107,10 +109,13 @@ def _root_from_environment() -> tuple[int, str | None] | None:
 def _watch_on_posix(
     parent_sentinel: int, root: tuple[int, str | None] | None, signal: ModuleType
 ) -> None:
-    global _watching
+    global _watching, _closes_at_fork
     if sys.platform == "win32":  # no descriptors to wait on there (and no fork)
         return
     _close_inherited()
+    if not _closes_at_fork:
+        _closes_at_fork = True
+        os.register_at_fork(after_in_child=_close_inherited)
     opened = _open_root(*root) if root is not None else None
     if opened is None:  # the parent, then
         try:
@@ -138,8 +143,11 @@ def _watch_on_posix(
 
 
 def _close_inherited() -> None:
-    """In a child forked from a watching process: close that process's watch descriptors
-    (once: their numbers are free for this process's own descriptors afterwards)."""
+    """In a child forked from a watching process: close that process's watch descriptors.
+
+    It runs as the fork returns in the child, while the numbers are surely still the watch's:
+    a plain ``os.fork()`` child that closes descriptors and opens its own may be given those
+    numbers, and its multiprocessing children must not close them for it."""
     global _watching
     if _watching is None or _watching[0] == os.getpid():
         return

@@ -592,3 +592,57 @@ def test_without_pidfds_a_child_watches_its_parent(tmp_path: Path, start_method:
     assert_ok(result)
     assert out(result) == "the grandchild ended with its parent\n"
     assert wait_until_gone(pids_in(folder)) == []
+
+
+#: A watched child forks plainly; the fork closes and reuses every number below 64 that the
+#: watch held, then starts a multiprocessing child with fork, which must find them untouched.
+REUSED_NUMBERS = """
+import multiprocessing
+import os
+import sys
+
+from procrun import parent_watch
+
+def check(numbers, inode, results):
+    results.put([os.fstat(n).st_ino == inode for n in numbers])
+
+def child(results):
+    numbers = list(parent_watch._watching[1])
+    if os.fork() == 0:  # a plain fork, as a daemonising library makes
+        try:
+            own = os.open(__file__, os.O_RDONLY)
+            spare = os.dup(own)  # so that closing `own` frees no number that is checked
+            for number in numbers:
+                os.dup2(spare, number)
+            if own not in numbers:
+                os.close(own)
+            inode = os.fstat(spare).st_ino
+            fork = multiprocessing.get_context("fork")
+            inner = fork.Process(target=check, args=(numbers, inode, results))
+            inner.start()
+            inner.join()
+        finally:
+            os._exit(0)
+    os.wait()
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1])
+    results = multiprocessing.Queue()
+    watched = multiprocessing.Process(target=child, args=(results,))
+    watched.start()
+    print(results.get(timeout=30))
+    watched.join()
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("method", [m for m in START_METHODS if m != "fork"])
+def test_a_plain_fork_childs_reused_descriptor_numbers_are_left_alone(
+    tmp_path: Path, method: str
+) -> None:
+    # The watch's own descriptors are closed in the fork child at once, not later by number:
+    # by then a plain fork child may have given those numbers to files of its own.
+    script = write(tmp_path / "reused.py", REUSED_NUMBERS)
+    result = run_procrun(script, method, timeout=TIMEOUT)
+    assert_ok(result)
+    assert out(result) == "[True]\n"
