@@ -19,7 +19,7 @@ Thread-only synchronisation objects (``queue.Queue``, ``threading.Lock``, ``Even
 cannot be pickled, yet fork copies them and a guarded script's re-import under spawn makes
 them anew; a function that reads one in a child (a manager's ``lambda: queue`` registered as
 a typeid) must find it. They travel as fresh objects with the contents fork would copy (see
-``_fork_copy``).
+:func:`fork_copy`).
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
         if sharedctypes is not None:
             ctypes_reducer = sharedctypes.reduce_ctype
         self._ctypes_reducer = ctypes_reducer
-        self._queue_types = _queue_types()
+        self._queue_types = queue_types()
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, self._shared_types) or (
@@ -260,13 +260,13 @@ class _GlobalsPickler(_pickler_base()):  # type: ignore[misc]
         ):
             self._shared.append(obj)
             return (_shared_object, (len(self._shared) - 1,))
-        copy = _fork_copy(obj, self._queue_types)
+        copy = fork_copy(obj, self._queue_types)
         if copy is not None:
             return copy
         return pickling.reducer_override(self, obj)
 
 
-def _queue_types() -> tuple[type, ...]:
+def queue_types() -> tuple[type, ...]:
     """The ``queue`` module's queue classes, if loaded: not imported here, since a fork server
     imports this module and a ``queue.py`` in its current directory would be found first."""
     module = sys.modules.get("queue")
@@ -282,7 +282,7 @@ _LOCKS: dict[type, Any] = {
 }
 
 
-def _fork_copy(obj: Any, queues: tuple[type, ...]) -> tuple[Any, ...] | None:
+def fork_copy(obj: Any, queues: tuple[type, ...]) -> tuple[Any, ...] | None:
     """How to make, in the child, the copy of a thread-only object that fork would make.
 
     Contents are copied as fork copies memory: a queue's items and unfinished count, an

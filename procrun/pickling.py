@@ -265,6 +265,7 @@ def _class_pickler() -> Any:
         from procrun.imports import import_unshadowed
 
         cloudpickle = import_unshadowed("cloudpickle")
+        from procrun.globals_transfer import fork_copy, queue_types
 
         class ClassPickler(cloudpickle.Pickler):  # type: ignore[name-defined]
             #: class -> names of its attributes the copy leaves out
@@ -277,6 +278,11 @@ def _class_pickler() -> Any:
                     if names and isinstance(reduced, tuple) and len(reduced) > 2:
                         reduced = _without_attributes(reduced, names)
                     return reduced
+                # A class attribute that is a thread-only lock, queue or event arrives as
+                # fork copies it, as a global does.
+                copy = fork_copy(obj, queue_types())
+                if copy is not None:
+                    return copy
                 return reducer_override(self, obj)
 
         _ClassPickler = ClassPickler
