@@ -130,6 +130,7 @@ def _install_multiprocessing() -> None:
 
     def start_with_globals(self: Any) -> None:
         self.__dict__.setdefault("_procrun_globals", CARRIER)
+        pickling.forget_classes()
         if not state.replaying:
             method = getattr(self, "_start_method", None) or _default_start_method()
             state.replaying = method != "fork"

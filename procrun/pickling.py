@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 MAIN_MODULES = ("__main__", "__mp_main__")
 
 _code_bytes: dict[int, tuple[CodeType, bytes]] = {}
+#: Classes copied by value, pickled: kept from one process start to the next (a pool's tasks
+#: carry the class many times), made anew at each start (see :func:`forget_classes`).
 _class_bytes: dict[type, bytes] = {}
 #: Keys of the warnings given already (each is given once per process).
 warned: set[str] = set()
@@ -187,6 +189,12 @@ def module_globals(module: str) -> dict[str, Any]:
         except ImportError:
             return {"__builtins__": sys.modules["builtins"], "__name__": module}
     return found.__dict__
+
+
+def forget_classes() -> None:
+    """At each process start: copy classes as they are now. Under fork a child has the class
+    as it is when the child starts, attributes the parent set since the last start included."""
+    _class_bytes.clear()
 
 
 def _reduce_class(cls: type) -> tuple[Any, ...]:

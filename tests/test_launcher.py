@@ -569,6 +569,43 @@ def test_a_class_made_at_run_time_travels_without_what_cannot_be_pickled(
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_class_copied_by_value_is_copied_as_it_is_at_each_start(
+    tmp_path: Path, method: str
+) -> None:
+    # Under fork each child has the class as it is when that child starts; the copy made for
+    # the first child must not be reused for the second once the parent has changed it.
+    script = write(
+        tmp_path / "stale.py",
+        """
+        import multiprocessing
+
+        def make(namespace):
+            class Settings:
+                level = 1
+
+                @classmethod
+                def show(cls):
+                    print("child sees level", cls.level, flush=True)
+
+            namespace["Settings"] = Settings
+
+        def raise_level():
+            Settings.level = 2
+
+        make(globals())
+        for step in range(2):
+            child = multiprocessing.Process(target=Settings.show)
+            child.start()
+            child.join()
+            raise_level()
+        """,
+    )
+    result = run_procrun(script, start_method=method)
+    assert_ok(result)
+    assert out(result) == "child sees level 1\nchild sees level 2\n"
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_a_replayed_name_rebound_to_something_unpicklable_is_no_warning(
     tmp_path: Path, method: str
 ) -> None:
