@@ -224,9 +224,9 @@ def _unpicklable_attributes(cls: type) -> dict[type, set[str]]:
     pickled: left out of the copy, each warned about once.
 
     Under fork a child has the class as the parent has it; a copy can hold only what
-    pickles. An attribute the parent gave the class at run time (a test case's
-    ``setUpClass`` keeping the threads alive then, a lock, an open file) is missing from the
-    child's copy, as a global that cannot be pickled is missing from its namespace."""
+    pickles. An attribute the parent gave the class at run time that cannot be pickled (a
+    generator, a socket; on 3.13 the live threads a test case's ``setUpClass`` keeps) is
+    missing from the child's copy, as such a global is missing from its namespace."""
     left_out: dict[type, set[str]] = {}
     for klass in cls.__mro__:
         if klass is object or _by_reference(klass):
