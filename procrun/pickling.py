@@ -201,21 +201,21 @@ def _reduce_class(cls: type) -> tuple[Any, ...]:
     data = _class_bytes.get(cls)
     if data is None:
         try:
-            data = _dump_class(cls, {})
+            data = _dump_by_value(cls)
         except Exception:
             left_out = _unpicklable_attributes(cls)
             if not left_out:
                 raise
-            data = _dump_class(cls, left_out)
+            data = _dump_by_value(cls, left_out)
         _class_bytes[cls] = data
     return (_load, (data,))
 
 
-def _dump_class(cls: type, left_out: dict[type, set[str]]) -> bytes:
+def _dump_by_value(obj: Any, left_out: dict[type, set[str]] | None = None) -> bytes:
+    """``obj`` pickled by :func:`_class_pickler`'s pickler; ``left_out``: class -> names of
+    its attributes to leave out of its copy."""
     buffer = io.BytesIO()
-    pickler = _class_pickler()(buffer, protocol=pickle.DEFAULT_PROTOCOL)
-    pickler.left_out = left_out
-    pickler.dump(cls)
+    _class_pickler()(buffer, left_out or {}).dump(obj)
     return buffer.getvalue()
 
 
@@ -235,7 +235,7 @@ def _unpicklable_attributes(cls: type) -> dict[type, set[str]]:
             if name in _CLASS_MACHINERY:
                 continue
             try:
-                _dump_class_attribute(value)
+                _dump_by_value(value)
             except Exception as error:
                 left_out.setdefault(klass, set()).add(name)
                 warn_once(
@@ -249,10 +249,6 @@ def _unpicklable_attributes(cls: type) -> dict[type, set[str]]:
 
 #: What cloudpickle rebuilds a class from itself, never pickled as a value.
 _CLASS_MACHINERY = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"})
-
-
-def _dump_class_attribute(value: Any) -> None:
-    _class_pickler()(io.BytesIO(), protocol=pickle.DEFAULT_PROTOCOL).dump(value)
 
 
 _ClassPickler: Any = None
@@ -276,8 +272,11 @@ def _class_pickler() -> Any:
         from procrun.globals_transfer import fork_copy, queue_types
 
         class ClassPickler(cloudpickle.Pickler):  # type: ignore[name-defined]
-            #: class -> names of its attributes the copy leaves out
-            left_out: dict[type, set[str]] = {}
+            def __init__(self, file: io.BytesIO, left_out: dict[type, set[str]]) -> None:
+                super().__init__(file, protocol=pickle.DEFAULT_PROTOCOL)
+                #: class -> names of its attributes the copy leaves out
+                self.left_out = left_out
+                self.queues = queue_types()
 
             def reducer_override(self, obj: Any) -> Any:
                 if isinstance(obj, type) and not _by_reference(obj):
@@ -288,7 +287,7 @@ def _class_pickler() -> Any:
                     return reduced
                 # A class attribute that is a thread-only lock, queue or event arrives as
                 # fork copies it, as a global does.
-                copy = fork_copy(obj, queue_types())
+                copy = fork_copy(obj, self.queues)
                 if copy is not None:
                     return copy
                 return reducer_override(self, obj)
