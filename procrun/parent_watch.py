@@ -62,10 +62,8 @@ class _Gone:
 GONE = _Gone()
 
 #: (pid of the process that opened them, the descriptors its watch closes when it forks):
-#: a forked child finds its parent's here and closes them before opening its own.
+#: a forked child finds its parent's here and closes them as the fork returns.
 _watching: tuple[int, list[int]] | None = None
-#: Whether :func:`_close_inherited` runs in every child this process forks.
-_closes_at_fork = False
 #: kqueues this process watches with, kept for good: its fork children have no copy of the
 #: queue, and a kqueue object that is garbage collected there would close whatever descriptor
 #: now has its number.
@@ -109,13 +107,9 @@ def _root_from_environment() -> tuple[int, str | None] | None:
 def _watch_on_posix(
     parent_sentinel: int, root: tuple[int, str | None] | None, signal: ModuleType
 ) -> None:
-    global _watching, _closes_at_fork
+    global _watching
     if sys.platform == "win32":  # no descriptors to wait on there (and no fork)
         return
-    _close_inherited()
-    if not _closes_at_fork:
-        _closes_at_fork = True
-        os.register_at_fork(after_in_child=_close_inherited)
     opened = _open_root(*root) if root is not None else None
     if opened is None:  # the parent, then
         try:
@@ -157,6 +151,10 @@ def _close_inherited() -> None:
             os.close(descriptor)
         except OSError:
             pass
+
+
+if sys.platform != "win32":  # Windows has no fork
+    os.register_at_fork(after_in_child=_close_inherited)
 
 
 def _open_root(pid: int, start: str | None) -> int | _Gone | None:
